@@ -31,6 +31,24 @@ typedef enum {
 } BurrowTransport;
 
 /**
+ * BurrowStunCredentialMechanism:
+ * @BURROW_STUN_CREDENTIAL_MECHANISM_LONG_TERM: long-term credentials
+ *   (RFC 8489 section 9.2): the first request goes without credentials and
+ *   the server's 401 supplies the realm and nonce
+ * @BURROW_STUN_CREDENTIAL_MECHANISM_SHORT_TERM: short-term credentials
+ *   (RFC 8489 section 9.1): every request carries USERNAME and
+ *   MESSAGE-INTEGRITY keyed with the password
+ *
+ * How [class@Burrow.StunClient] uses its username and password.
+ *
+ * Since: 0.1
+ */
+typedef enum {
+  BURROW_STUN_CREDENTIAL_MECHANISM_LONG_TERM,
+  BURROW_STUN_CREDENTIAL_MECHANISM_SHORT_TERM,
+} BurrowStunCredentialMechanism;
+
+/**
  * BURROW_STUN_DEFAULT_PORT:
  *
  * The default port of STUN and TURN over UDP and TCP.

@@ -1,0 +1,538 @@
+/* burrow-stun-endpoint.c: a socket with STUN client transactions
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * An endpoint owns one datagram socket and a receive source on one
+ * GMainContext. Requests sent through it are retransmitted as RFC 8489
+ * section 6.2.1 says and matched to their response by transaction id and
+ * source address; everything else that arrives is handed to a handler or
+ * dropped and counted.
+ */
+#include "config.h"
+
+#undef G_LOG_DOMAIN
+#define G_LOG_DOMAIN "burrow-stun"
+
+#include <string.h>
+
+#include "burrow-error.h"
+#include "burrow-stun-endpoint.h"
+
+/* Big enough for any UDP datagram; reused for every read. */
+#define RECV_BUFFER_SIZE 65536
+/* Datagrams read in one dispatch before yielding to other sources. */
+#define RECV_BATCH 64
+
+typedef struct {
+  BurrowStunEndpoint *self;       /* unowned */
+  GTask *task;
+  guint8 tid[BURROW_STUN_TRANSACTION_ID_SIZE];
+  guint16 method;
+  GSocketAddress *to;
+  GBytes *wire;
+  GBytes *key;
+  BurrowStunRetransmit rt;
+  BurrowStunRequestFlags flags;
+  guint sent;
+  guint current_rto;
+  GSource *timer;
+  gulong cancel_id;
+} Transaction;
+
+struct _BurrowStunEndpoint {
+  GObject parent_instance;
+
+  GSocket *socket;
+  GMainContext *context;
+  GSource *recv_source;
+  guint8 *buffer;
+  GHashTable *transactions; /* tid (12 bytes, in Transaction) -> Transaction */
+
+  BurrowStunEndpointHandler handler;
+  gpointer handler_data;
+
+  guint64 dropped;
+  guint retransmissions;
+  gboolean closed;
+};
+
+G_DEFINE_FINAL_TYPE (BurrowStunEndpoint, burrow_stun_endpoint, G_TYPE_OBJECT)
+
+static guint
+tid_hash (gconstpointer key)
+{
+  const guint8 *p = key;
+  guint h;
+
+  /* Transaction ids are random; any 4 bytes of them hash well. */
+  memcpy (&h, p + 4, sizeof h);
+  return h;
+}
+
+static gboolean
+tid_equal (gconstpointer a, gconstpointer b)
+{
+  return memcmp (a, b, BURROW_STUN_TRANSACTION_ID_SIZE) == 0;
+}
+
+gboolean
+burrow_socket_address_equal (GSocketAddress *a, GSocketAddress *b)
+{
+  GInetSocketAddress *ia, *ib;
+
+  if (a == b)
+    return TRUE;
+  if (!G_IS_INET_SOCKET_ADDRESS (a) || !G_IS_INET_SOCKET_ADDRESS (b))
+    return FALSE;
+  ia = G_INET_SOCKET_ADDRESS (a);
+  ib = G_INET_SOCKET_ADDRESS (b);
+  return g_inet_socket_address_get_port (ia) == g_inet_socket_address_get_port (ib) &&
+      g_inet_address_equal (g_inet_socket_address_get_address (ia),
+                            g_inet_socket_address_get_address (ib));
+}
+
+gchar *
+burrow_socket_address_to_string (GSocketAddress *address)
+{
+  GInetSocketAddress *isa;
+  g_autofree gchar *ip = NULL;
+
+  if (address == NULL || !G_IS_INET_SOCKET_ADDRESS (address))
+    return g_strdup ("(none)");
+  isa = G_INET_SOCKET_ADDRESS (address);
+  ip = g_inet_address_to_string (g_inet_socket_address_get_address (isa));
+  if (g_inet_address_get_family (g_inet_socket_address_get_address (isa)) == G_SOCKET_FAMILY_IPV6)
+    return g_strdup_printf ("[%s]:%u", ip, g_inet_socket_address_get_port (isa));
+  return g_strdup_printf ("%s:%u", ip, g_inet_socket_address_get_port (isa));
+}
+
+static void
+transaction_free (Transaction *t)
+{
+  if (t->timer) {
+    g_source_destroy (t->timer);
+    g_source_unref (t->timer);
+  }
+  g_clear_object (&t->to);
+  g_clear_pointer (&t->wire, g_bytes_unref);
+  g_clear_pointer (&t->key, g_bytes_unref);
+  g_clear_object (&t->task);
+  g_free (t);
+}
+
+/* Removes @t from the table and disconnects it, so that the task can
+ * complete exactly once. Returns the task (owned by the caller). */
+static GTask *
+transaction_detach (Transaction *t)
+{
+  BurrowStunEndpoint *self = t->self;
+  GCancellable *cancellable = g_task_get_cancellable (t->task);
+  GTask *task = g_steal_pointer (&t->task);
+
+  if (t->cancel_id && cancellable)
+    g_cancellable_disconnect (cancellable, t->cancel_id);
+  t->cancel_id = 0;
+  g_hash_table_remove (self->transactions, t->tid);
+  return task;
+}
+
+static void
+transaction_fail (Transaction *t, GError *error)
+{
+  g_autoptr(GTask) task = transaction_detach (t);
+
+  g_task_return_error (task, error);
+}
+
+static gboolean
+send_wire (BurrowStunEndpoint *self, GSocketAddress *to, GBytes *wire, GError **error)
+{
+  gsize len;
+  const guint8 *data = g_bytes_get_data (wire, &len);
+  gssize sent;
+  g_autoptr(GError) local_error = NULL;
+
+  sent = g_socket_send_to (self->socket, to, (const gchar *) data, len, NULL, &local_error);
+  if (sent < 0) {
+    g_autofree gchar *dest = burrow_socket_address_to_string (to);
+
+    /* A full send buffer is like a lost packet: retransmission covers it. */
+    if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+      return TRUE;
+    g_set_error (error, BURROW_STUN_ERROR, BURROW_STUN_ERROR_NETWORK,
+        "Could not send to %s: %s", dest, local_error->message);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean transaction_timeout_cb (gpointer user_data);
+
+static void
+transaction_arm_timer (Transaction *t, guint ms)
+{
+  if (t->timer) {
+    g_source_destroy (t->timer);
+    g_source_unref (t->timer);
+  }
+  t->timer = g_timeout_source_new (ms);
+  g_source_set_static_name (t->timer, "[burrow] STUN retransmission");
+  g_source_set_callback (t->timer, transaction_timeout_cb, t, NULL);
+  g_source_attach (t->timer, t->self->context);
+}
+
+static gboolean
+transaction_timeout_cb (gpointer user_data)
+{
+  Transaction *t = user_data;
+  GError *error = NULL;
+
+  if (t->sent >= t->rt.max_requests) {
+    g_autofree gchar *dest = burrow_socket_address_to_string (t->to);
+
+    g_debug ("transaction to %s timed out after %u requests", dest, t->sent);
+    transaction_fail (t, g_error_new (BURROW_STUN_ERROR, BURROW_STUN_ERROR_TIMEOUT,
+        "No response from %s after %u requests", dest, t->sent));
+    return G_SOURCE_REMOVE;
+  }
+
+  if (!send_wire (t->self, t->to, t->wire, &error)) {
+    transaction_fail (t, error);
+    return G_SOURCE_REMOVE;
+  }
+  t->sent++;
+  t->self->retransmissions++;
+  t->current_rto *= 2;
+  /* After the last request, wait Rm times the initial RTO (RFC 8489 6.2.1). */
+  transaction_arm_timer (t, t->sent >= t->rt.max_requests ?
+      t->rt.rto_ms * t->rt.last_wait_factor : t->current_rto);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+cancel_idle_cb (gpointer user_data)
+{
+  BurrowStunEndpoint *self = g_task_get_source_object (user_data);
+  const guint8 *tid = g_task_get_task_data (user_data);
+  Transaction *t = g_hash_table_lookup (self->transactions, tid);
+
+  if (t != NULL && t->task == user_data)
+    transaction_fail (t, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+        "Operation was cancelled"));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+transaction_cancelled_cb (GCancellable *cancellable, gpointer user_data)
+{
+  Transaction *t = user_data;
+  GSource *idle;
+
+  /* May run in any thread: finish the transaction on the endpoint's
+   * context. The task keeps the endpoint alive meanwhile. */
+  idle = g_idle_source_new ();
+  g_source_set_static_name (idle, "[burrow] STUN cancel");
+  g_source_set_callback (idle, cancel_idle_cb, g_object_ref (t->task), g_object_unref);
+  g_source_attach (idle, t->self->context);
+  g_source_unref (idle);
+}
+
+/* Whether @response may complete @t; a forged or unauthenticated answer
+ * changes nothing and is counted as dropped. */
+static gboolean
+response_acceptable (Transaction *t, BurrowStunMessage *response)
+{
+  gsize key_len;
+  const guint8 *key;
+  guint code = 0;
+
+  if (burrow_stun_message_has_attribute (response, BURROW_STUN_ATTRIBUTE_FINGERPRINT) &&
+      !burrow_stun_message_check_fingerprint (response))
+    return FALSE;
+  if (t->key == NULL)
+    return TRUE;
+
+  key = g_bytes_get_data (t->key, &key_len);
+  if (burrow_stun_message_has_integrity (response))
+    return burrow_stun_message_check_integrity (response, key, key_len);
+
+  /* RFC 8489 9.2.5 and 9.1.4: error responses that cannot carry integrity
+   * because the server could not compute it. */
+  if (burrow_stun_message_get_message_class (response) != BURROW_STUN_CLASS_ERROR_RESPONSE)
+    return FALSE;
+  if (!burrow_stun_message_get_error_code (response, &code, NULL))
+    return FALSE;
+  return code == 400 || code == 401 || code == 420 || code == 438;
+}
+
+static void
+handle_datagram (BurrowStunEndpoint *self, const guint8 *data, gsize len, GSocketAddress *from)
+{
+  g_autoptr(BurrowStunMessage) msg = NULL;
+  g_autoptr(GError) error = NULL;
+  Transaction *t = NULL;
+  BurrowStunClass klass;
+
+  if (burrow_stun_message_is_stun (data, len))
+    t = g_hash_table_lookup (self->transactions, data + 8);
+
+  if (t == NULL) {
+    if (self->handler) {
+      msg = burrow_stun_message_is_stun (data, len) ?
+          burrow_stun_message_new_from_data (data, len, NULL) : NULL;
+      self->handler (data, len, msg, from, self->handler_data);
+    } else {
+      g_debug ("dropping %" G_GSIZE_FORMAT " bytes that answer no transaction", len);
+      self->dropped++;
+    }
+    return;
+  }
+
+  msg = burrow_stun_message_new_from_data (data, len, &error);
+  if (msg == NULL) {
+    g_debug ("dropping malformed response: %s", error->message);
+    self->dropped++;
+    return;
+  }
+  klass = burrow_stun_message_get_message_class (msg);
+  if (klass != BURROW_STUN_CLASS_SUCCESS_RESPONSE && klass != BURROW_STUN_CLASS_ERROR_RESPONSE) {
+    /* e.g. our own request looped back (hairpinning) */
+    if (self->handler)
+      self->handler (data, len, msg, from, self->handler_data);
+    else
+      self->dropped++;
+    return;
+  }
+  if (!(t->flags & BURROW_STUN_REQUEST_ANY_SOURCE) && !burrow_socket_address_equal (from, t->to)) {
+    g_debug ("dropping response from an unexpected source");
+    self->dropped++;
+    return;
+  }
+  if (burrow_stun_message_get_method (msg) != t->method) {
+    g_debug ("dropping response whose method does not match the request");
+    self->dropped++;
+    return;
+  }
+  if (!response_acceptable (t, msg)) {
+    g_debug ("dropping response that fails integrity or fingerprint");
+    self->dropped++;
+    return;
+  }
+
+  {
+    g_autoptr(GTask) task = transaction_detach (t);
+
+    g_object_set_data_full (G_OBJECT (task), "burrow-from", g_object_ref (from), g_object_unref);
+    g_task_return_pointer (task, g_steal_pointer (&msg),
+        (GDestroyNotify) burrow_stun_message_unref);
+  }
+}
+
+static gboolean
+socket_readable_cb (GSocket *socket, GIOCondition condition, gpointer user_data)
+{
+  BurrowStunEndpoint *self = user_data;
+  guint i;
+
+  g_object_ref (self);
+  for (i = 0; i < RECV_BATCH && !self->closed; i++) {
+    GSocketAddress *from = NULL;
+    g_autoptr(GError) error = NULL;
+    gssize n;
+
+    n = g_socket_receive_from (socket, &from, (gchar *) self->buffer, RECV_BUFFER_SIZE,
+        NULL, &error);
+    if (n < 0) {
+      /* ICMP errors surface as read errors on some systems; they are not
+       * fatal for a datagram socket. */
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        g_debug ("receive failed: %s", error->message);
+      break;
+    }
+    if (from != NULL)
+      handle_datagram (self, self->buffer, (gsize) n, from);
+    g_clear_object (&from);
+  }
+  g_object_unref (self);
+  return G_SOURCE_CONTINUE;
+}
+
+BurrowStunEndpoint *
+burrow_stun_endpoint_new (GSocket *socket, GMainContext *context)
+{
+  BurrowStunEndpoint *self = g_object_new (BURROW_TYPE_STUN_ENDPOINT, NULL);
+
+  self->socket = g_object_ref (socket);
+  self->context = context ? g_main_context_ref (context) : g_main_context_ref_thread_default ();
+  g_socket_set_blocking (socket, FALSE);
+  self->recv_source = g_socket_create_source (socket, G_IO_IN, NULL);
+  g_source_set_static_name (self->recv_source, "[burrow] STUN endpoint");
+  g_source_set_callback (self->recv_source, G_SOURCE_FUNC (socket_readable_cb), self, NULL);
+  g_source_attach (self->recv_source, self->context);
+  return self;
+}
+
+GSocket *
+burrow_stun_endpoint_get_socket (BurrowStunEndpoint *self)
+{
+  return self->socket;
+}
+
+void
+burrow_stun_endpoint_set_handler (BurrowStunEndpoint *self,
+    BurrowStunEndpointHandler handler, gpointer user_data)
+{
+  self->handler = handler;
+  self->handler_data = user_data;
+}
+
+gboolean
+burrow_stun_endpoint_send (BurrowStunEndpoint *self, GSocketAddress *to, GBytes *data,
+    GError **error)
+{
+  return send_wire (self, to, data, error);
+}
+
+void
+burrow_stun_endpoint_request_async (BurrowStunEndpoint *self, GSocketAddress *to,
+    BurrowStunMessage *request, GBytes *wire, GBytes *key,
+    const BurrowStunRetransmit *retransmit, BurrowStunRequestFlags flags,
+    GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  Transaction *t;
+  GError *error = NULL;
+  gsize tid_len;
+  const guint8 *tid = burrow_stun_message_get_transaction_id (request, &tid_len);
+
+  t = g_new0 (Transaction, 1);
+  t->self = self;
+  t->task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (t->task, burrow_stun_endpoint_request_async);
+  g_task_set_task_data (t->task, g_memdup2 (tid, BURROW_STUN_TRANSACTION_ID_SIZE), g_free);
+  memcpy (t->tid, tid, BURROW_STUN_TRANSACTION_ID_SIZE);
+  t->method = burrow_stun_message_get_method (request);
+  t->to = g_object_ref (to);
+  t->wire = g_bytes_ref (wire);
+  t->key = key ? g_bytes_ref (key) : NULL;
+  t->rt = *retransmit;
+  t->rt.rto_ms = MAX (t->rt.rto_ms, 1);
+  t->rt.max_requests = MAX (t->rt.max_requests, 1);
+  t->rt.last_wait_factor = MAX (t->rt.last_wait_factor, 1);
+  t->flags = flags;
+  t->current_rto = t->rt.rto_ms;
+
+  if (self->closed) {
+    g_task_return_new_error (t->task, G_IO_ERROR, G_IO_ERROR_CLOSED, "The STUN socket is closed");
+    transaction_free (t);
+    return;
+  }
+  if (g_hash_table_contains (self->transactions, t->tid)) {
+    g_task_return_new_error (t->task, BURROW_STUN_ERROR, BURROW_STUN_ERROR_INVALID_ARGUMENT,
+        "A transaction with this id is already pending");
+    transaction_free (t);
+    return;
+  }
+  g_hash_table_insert (self->transactions, t->tid, t);
+
+  if (!send_wire (self, to, wire, &error)) {
+    transaction_fail (t, error);
+    return;
+  }
+  t->sent = 1;
+  transaction_arm_timer (t, t->sent >= t->rt.max_requests ?
+      t->rt.rto_ms * t->rt.last_wait_factor : t->current_rto);
+  if (cancellable)
+    t->cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (transaction_cancelled_cb), t, NULL);
+}
+
+BurrowStunMessage *
+burrow_stun_endpoint_request_finish (BurrowStunEndpoint *self, GAsyncResult *result,
+    GSocketAddress **from, GError **error)
+{
+  BurrowStunMessage *msg;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  msg = g_task_propagate_pointer (G_TASK (result), error);
+  if (msg && from) {
+    GSocketAddress *addr = g_object_get_data (G_OBJECT (result), "burrow-from");
+    *from = addr ? g_object_ref (addr) : NULL;
+  }
+  return msg;
+}
+
+guint64
+burrow_stun_endpoint_get_dropped (BurrowStunEndpoint *self)
+{
+  return self->dropped;
+}
+
+guint
+burrow_stun_endpoint_get_retransmissions (BurrowStunEndpoint *self)
+{
+  return self->retransmissions;
+}
+
+void
+burrow_stun_endpoint_close (BurrowStunEndpoint *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+  GPtrArray *pending;
+  guint i;
+
+  if (self->closed)
+    return;
+  self->closed = TRUE;
+  if (self->recv_source) {
+    g_source_destroy (self->recv_source);
+    g_clear_pointer (&self->recv_source, g_source_unref);
+  }
+
+  pending = g_ptr_array_new ();
+  g_hash_table_iter_init (&iter, self->transactions);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_ptr_array_add (pending, value);
+  for (i = 0; i < pending->len; i++)
+    transaction_fail (pending->pdata[i], g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CLOSED,
+        "The STUN socket was closed"));
+  g_ptr_array_unref (pending);
+  g_socket_close (self->socket, NULL);
+}
+
+static void
+burrow_stun_endpoint_dispose (GObject *object)
+{
+  BurrowStunEndpoint *self = BURROW_STUN_ENDPOINT (object);
+
+  burrow_stun_endpoint_close (self);
+  G_OBJECT_CLASS (burrow_stun_endpoint_parent_class)->dispose (object);
+}
+
+static void
+burrow_stun_endpoint_finalize (GObject *object)
+{
+  BurrowStunEndpoint *self = BURROW_STUN_ENDPOINT (object);
+
+  g_hash_table_unref (self->transactions);
+  g_clear_object (&self->socket);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  g_free (self->buffer);
+  G_OBJECT_CLASS (burrow_stun_endpoint_parent_class)->finalize (object);
+}
+
+static void
+burrow_stun_endpoint_class_init (BurrowStunEndpointClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = burrow_stun_endpoint_dispose;
+  object_class->finalize = burrow_stun_endpoint_finalize;
+}
+
+static void
+burrow_stun_endpoint_init (BurrowStunEndpoint *self)
+{
+  self->buffer = g_malloc (RECV_BUFFER_SIZE);
+  self->transactions = g_hash_table_new_full (tid_hash, tid_equal, NULL,
+      (GDestroyNotify) transaction_free);
+}

@@ -1,0 +1,72 @@
+/* burrow-stun-endpoint.h: a socket with STUN client transactions (private)
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include "burrow-stun-message.h"
+
+G_BEGIN_DECLS
+
+/* Retransmission parameters of RFC 8489 section 6.2.1. */
+typedef struct {
+  guint rto_ms;          /* initial RTO */
+  guint max_requests;    /* Rc: requests sent in all */
+  guint last_wait_factor;/* Rm: wait Rm * RTO after the last request */
+} BurrowStunRetransmit;
+
+#define BURROW_STUN_RETRANSMIT_DEFAULT_RTO 500
+#define BURROW_STUN_RETRANSMIT_DEFAULT_RC 7
+#define BURROW_STUN_RETRANSMIT_DEFAULT_RM 16
+
+typedef enum {
+  BURROW_STUN_REQUEST_DEFAULT = 0,
+  /* accept the response from any source address (RFC 5780 CHANGE-REQUEST) */
+  BURROW_STUN_REQUEST_ANY_SOURCE = 1 << 0,
+} BurrowStunRequestFlags;
+
+/* Called for every datagram that is not a response to a pending transaction.
+ * @message is set when the datagram parsed as STUN. */
+typedef void (*BurrowStunEndpointHandler) (const guint8      *data,
+                                           gsize              len,
+                                           BurrowStunMessage *message,
+                                           GSocketAddress    *from,
+                                           gpointer           user_data);
+
+#define BURROW_TYPE_STUN_ENDPOINT (burrow_stun_endpoint_get_type ())
+G_DECLARE_FINAL_TYPE (BurrowStunEndpoint, burrow_stun_endpoint, BURROW, STUN_ENDPOINT, GObject)
+
+BurrowStunEndpoint *burrow_stun_endpoint_new            (GSocket      *socket,
+                                                         GMainContext *context);
+GSocket            *burrow_stun_endpoint_get_socket     (BurrowStunEndpoint *self);
+void                burrow_stun_endpoint_set_handler    (BurrowStunEndpoint        *self,
+                                                         BurrowStunEndpointHandler  handler,
+                                                         gpointer                   user_data);
+gboolean            burrow_stun_endpoint_send           (BurrowStunEndpoint *self,
+                                                         GSocketAddress     *to,
+                                                         GBytes             *data,
+                                                         GError            **error);
+void                burrow_stun_endpoint_request_async  (BurrowStunEndpoint         *self,
+                                                         GSocketAddress             *to,
+                                                         BurrowStunMessage          *request,
+                                                         GBytes                     *wire,
+                                                         GBytes                     *key,
+                                                         const BurrowStunRetransmit *retransmit,
+                                                         BurrowStunRequestFlags      flags,
+                                                         GCancellable               *cancellable,
+                                                         GAsyncReadyCallback         callback,
+                                                         gpointer                    user_data);
+BurrowStunMessage  *burrow_stun_endpoint_request_finish (BurrowStunEndpoint  *self,
+                                                         GAsyncResult        *result,
+                                                         GSocketAddress     **from,
+                                                         GError             **error);
+guint64             burrow_stun_endpoint_get_dropped    (BurrowStunEndpoint *self);
+guint               burrow_stun_endpoint_get_retransmissions (BurrowStunEndpoint *self);
+void                burrow_stun_endpoint_close          (BurrowStunEndpoint *self);
+
+gboolean            burrow_socket_address_equal         (GSocketAddress *a,
+                                                         GSocketAddress *b);
+gchar              *burrow_socket_address_to_string     (GSocketAddress *address);
+
+G_END_DECLS

@@ -108,17 +108,26 @@ run_tests() {
   return $rc
 }
 
+DEMO_PID=
+DEMO_DIR=
+demo_cleanup() {
+  [ -n "$DEMO_PID" ] && kill "$DEMO_PID" 2>/dev/null && wait "$DEMO_PID" 2>/dev/null
+  [ -n "$DEMO_DIR" ] && rm -rf "$DEMO_DIR"
+  return 0
+}
+
 demo() {
-  local turn_dir port pid
+  local turn_dir port
   turn_dir=$(mktemp -d)
+  DEMO_DIR=$turn_dir
   port=$(/usr/bin/python3 -c 'import random; print(random.randrange(20000, 40000, 2))')
   log "Starting coturn on 127.0.0.1:$port and 127.0.0.2:$((port + 1)) (RFC 5780)"
   turnserver -n --no-cli --no-tls --no-dtls --simple-log --log-file="$turn_dir/turn.log" \
     --pidfile="$turn_dir/turn.pid" --db="$turn_dir/turndb" \
     --listening-ip=127.0.0.1 --listening-ip=127.0.0.2 \
     --listening-port="$port" --alt-listening-port="$((port + 1))" >/dev/null 2>&1 &
-  pid=$!
-  trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$turn_dir"' EXIT
+  DEMO_PID=$!
+  trap demo_cleanup EXIT
   for _ in $(seq 50); do
     "$BUILD/tools/burrow-stun" --rto 100 -r 1 "127.0.0.1:$port" >/dev/null 2>&1 && break
     sleep 0.2
@@ -152,7 +161,7 @@ case "$cmd" in
     install_deps
     build
     rc=0
-    run_tests "$BUILD" "tests" || rc=1
+    run_tests "$BUILD" "main" || rc=1
     log "Building with AddressSanitizer and UBSan in $ASAN_BUILD"
     setup_build "$ASAN_BUILD" -Dsanitize=true -Dintrospection=disabled -Ddocs=disabled
     run_tests "$ASAN_BUILD" "sanitizer tests" || rc=1

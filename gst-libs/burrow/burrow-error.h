@@ -50,7 +50,7 @@ G_BEGIN_DECLS
  * @BURROW_STUN_ERROR_INVALID_ARGUMENT: a value passed to the API is
  *   out of range or badly formed (for example a password SASLprep rejects)
  *
- * Error codes of the [const@Burrow.STUN_ERROR] domain.
+ * Error codes of the `BURROW_STUN_ERROR` domain.
  *
  * Since: 0.1
  */

@@ -1,6 +1,9 @@
 #!/usr/bin/python3
 """The STUN client and codec from Python, through the Burrow-1.0 typelib."""
+import json
+import os
 import socket
+import subprocess
 import sys
 import unittest
 
@@ -93,6 +96,50 @@ class StunClientTest(unittest.TestCase):
         self.assertTrue(ctx.exception.matches(Burrow.stun_error_quark(),
                                               Burrow.StunError.TIMEOUT))
         silent.close()
+
+
+class ToolTest(unittest.TestCase):
+    """burrow-stun's output and exit status, as scripts rely on them."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tool = os.environ["BURROW_STUN_TOOL"]
+        cls.server = Coturn(rfc5780=True)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def run_tool(self, *args):
+        return subprocess.run([self.tool, *args], capture_output=True, text=True, timeout=60)
+
+    def test_prints_mapped_address(self):
+        res = self.run_tool(f"{self.server.address}:{self.server.port}")
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertRegex(res.stdout.strip(), r"^127\.0\.0\.1:\d+$")
+
+    def test_discover_json(self):
+        res = self.run_tool("--discover", "--json", "--rto", "50", "-r", "2",
+                            f"{self.server.address}:{self.server.port}")
+        self.assertEqual(res.returncode, 0, res.stderr)
+        report = json.loads(res.stdout)
+        self.assertEqual(report["nat-type"], "none")
+        self.assertEqual(report["other-address"], f"127.0.0.2:{self.server.alt_port}")
+
+    def test_timeout_exits_1_with_a_message(self):
+        silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        silent.bind(("127.0.0.1", 0))
+        res = self.run_tool("--rto", "50", "-r", "1", "--last-timeout-factor", "2",
+                            f"127.0.0.1:{silent.getsockname()[1]}")
+        silent.close()
+        self.assertEqual(res.returncode, 1)
+        self.assertIn("No answer from STUN server", res.stderr)
+
+    def test_bad_usage_exits_2(self):
+        self.assertEqual(self.run_tool().returncode, 2)
+        self.assertEqual(self.run_tool("127.0.0.1:99999").returncode, 2)
+        self.assertEqual(self.run_tool("--rto", "0", "127.0.0.1").returncode, 2)
+        self.assertEqual(self.run_tool("[::1").returncode, 2)
 
 
 class StunMessageTest(unittest.TestCase):

@@ -85,7 +85,7 @@ burrow_stun_message_alloc (guint16          method,
  *
  * Most callers want [ctor@Burrow.StunMessage.new_request],
  * [ctor@Burrow.StunMessage.new_indication] or
- * [ctor@Burrow.StunMessage.new_response] instead.
+ * burrow_stun_message_new_response() instead.
  *
  * Returns: (transfer full): a new message
  *

@@ -87,9 +87,10 @@ burrow_test_turnserver_start (gboolean rfc5780, const gchar * const *extra_args,
   g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   BurrowTestTurnServer *server;
   g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autofree gchar *turnserver = g_find_program_in_path ("turnserver");
   guint i;
 
-  if (g_find_program_in_path ("turnserver") == NULL) {
+  if (turnserver == NULL) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "coturn's turnserver is not installed");
     return NULL;
   }

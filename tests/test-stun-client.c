@@ -363,6 +363,64 @@ test_drops_forged_responses (void)
   g_clear_object (&adv.client);
 }
 
+/* With short-term credentials, a 400 without MESSAGE-INTEGRITY must be
+ * discarded (RFC 8489 9.1.4): only the signed answer may end the request. */
+static gboolean
+forged_400_cb (GSocket *socket, GIOCondition cond, gpointer user_data)
+{
+  guint8 buf[2048];
+  g_autoptr(GSocketAddress) from = NULL;
+  g_autoptr(BurrowStunMessage) request = NULL;
+  g_autoptr(BurrowStunMessage) forged = NULL;
+  g_autoptr(BurrowStunMessage) answer = NULL;
+  g_autoptr(GBytes) forged_wire = NULL;
+  g_autoptr(GBytes) answer_wire = NULL;
+  g_autoptr(GInetAddress) ip = g_inet_address_new_from_string ("192.0.2.99");
+  g_autoptr(GSocketAddress) mapped = g_inet_socket_address_new (ip, 5555);
+  gssize n = g_socket_receive_from (socket, &from, (gchar *) buf, sizeof buf, NULL, NULL);
+
+  if (n <= 0 || (request = burrow_stun_message_new_from_data (buf, n, NULL)) == NULL)
+    return G_SOURCE_CONTINUE;
+  g_assert_true (burrow_stun_message_check_integrity (request, (const guint8 *) "p", 1));
+  forged = burrow_stun_message_new_error_response (request, 400, "Forged");
+  forged_wire = burrow_stun_message_serialize (forged, BURROW_STUN_SIGN_NONE, NULL, 0, NULL);
+  answer = burrow_stun_message_new_response (request, BURROW_STUN_CLASS_SUCCESS_RESPONSE);
+  burrow_stun_message_add_address (answer, BURROW_STUN_ATTRIBUTE_XOR_MAPPED_ADDRESS,
+      G_INET_SOCKET_ADDRESS (mapped));
+  answer_wire = burrow_stun_message_serialize (answer, BURROW_STUN_SIGN_MESSAGE_INTEGRITY,
+      (const guint8 *) "p", 1, NULL);
+  g_socket_send_to (socket, from, g_bytes_get_data (forged_wire, NULL),
+      g_bytes_get_size (forged_wire), NULL, NULL);
+  g_socket_send_to (socket, from, g_bytes_get_data (answer_wire, NULL),
+      g_bytes_get_size (answer_wire), NULL, NULL);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+test_unauthenticated_400_is_ignored (void)
+{
+  guint16 port = 0;
+  g_autoptr(GSocket) socket = burrow_test_udp_socket ("127.0.0.1", &port);
+  g_autoptr(BurrowStunClient) client = burrow_stun_client_new ("127.0.0.1", port);
+  g_autoptr(GInetSocketAddress) mapped = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *mapped_s = NULL;
+  GSource *source = g_socket_create_source (socket, G_IO_IN, NULL);
+
+  g_source_set_callback (source, G_SOURCE_FUNC (forged_400_cb), NULL, NULL);
+  g_source_attach (source, NULL);
+  set_fast (client);
+  g_object_set (client, "credential-mechanism", BURROW_STUN_CREDENTIAL_MECHANISM_SHORT_TERM, NULL);
+  burrow_stun_client_set_credentials (client, "u", "p");
+  mapped = burrow_stun_client_bind_sync (client, NULL, &error);
+  g_assert_no_error (error);
+  mapped_s = addr_str (mapped);
+  g_assert_cmpstr (mapped_s, ==, "192.0.2.99:5555");
+  g_assert_cmpuint (burrow_stun_client_get_dropped_packets (client), >=, 1);
+  g_source_destroy (source);
+  g_source_unref (source);
+}
+
 static void
 test_persist_before_bind_fails (void)
 {
@@ -515,6 +573,8 @@ main (int argc, char **argv)
   g_test_add_func ("/stun/client/bind/retransmits-through-loss", test_retransmits_through_loss);
   g_test_add_func ("/stun/client/bind/drops-forged-responses", test_drops_forged_responses);
   g_test_add_func ("/stun/client/bind/cancellable", test_cancel);
+  g_test_add_func ("/stun/client/bind/short-term-unsigned-400-is-ignored",
+      test_unauthenticated_400_is_ignored);
   g_test_add_func ("/stun/client/bind/sync-from-another-thread",
       test_sync_while_another_thread_runs_the_context);
   g_test_add_func ("/stun/client/persist/needs-bind-first", test_persist_before_bind_fails);

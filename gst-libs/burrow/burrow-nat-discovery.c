@@ -33,6 +33,7 @@
 #include "burrow-sync-private.h"
 
 typedef struct {
+  BurrowStunEndpoint *main_ep;  /* the client's socket, for hairpinning */
   BurrowNatReport *report;
   BurrowStunEndpoint *filter_ep;
   GSocketAddress *primary;
@@ -51,6 +52,11 @@ typedef struct {
 static void
 discovery_free (Discovery *d)
 {
+  /* However the discovery ended (cancelled in the middle of the hairpin
+   * test too), the client's socket must stop calling back into @d. */
+  if (d->main_ep)
+    burrow_stun_endpoint_clear_handler (d->main_ep, d);
+  g_clear_object (&d->main_ep);
   if (d->user_cancel_id)
     g_cancellable_disconnect (d->user_cancel, d->user_cancel_id);
   g_clear_object (&d->user_cancel);
@@ -88,6 +94,14 @@ mapped_of (BurrowStunMessage *response)
   return mapped ? mapped : burrow_stun_message_get_mapped_address (response);
 }
 
+/* Whether @error means the test's answer never came: what filtering tests
+ * measure. Any other failure (an error response, say) is not an answer. */
+static gboolean
+is_no_answer (const GError *error)
+{
+  return g_error_matches (error, BURROW_STUN_ERROR, BURROW_STUN_ERROR_TIMEOUT);
+}
+
 /* Completes the task on errors that end the whole discovery: cancellation
  * and local failures. Timeouts and server errors become problems. */
 static gboolean
@@ -111,7 +125,6 @@ discovery_done (GTask *task)
 
   if (d->filter_ep)
     burrow_stun_client_add_dropped (client, burrow_stun_endpoint_get_dropped (d->filter_ep));
-  burrow_stun_endpoint_set_handler (burrow_stun_client_get_endpoint (client), NULL, NULL);
 
   if (!d->behind_nat)
     type = BURROW_NAT_TYPE_NONE;
@@ -187,8 +200,8 @@ test_hairpinning (GTask *task)
     d->user_cancel_id = g_cancellable_connect (d->user_cancel, G_CALLBACK (cancel_other),
         g_object_ref (d->hairpin_cancel), g_object_unref);
   }
-  burrow_stun_endpoint_set_handler (burrow_stun_client_get_endpoint (client),
-      hairpin_seen_handler, d);
+  d->main_ep = g_object_ref (burrow_stun_client_get_endpoint (client));
+  burrow_stun_endpoint_set_handler (d->main_ep, hairpin_seen_handler, d);
   burrow_stun_client_get_retransmit (client, &rt);
   burrow_stun_endpoint_request_async (d->filter_ep, G_SOCKET_ADDRESS (d->xma1), request, wire,
       NULL, &rt, BURROW_STUN_REQUEST_ANY_SOURCE, d->hairpin_cancel, hairpin_cb,
@@ -209,7 +222,10 @@ filter3_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   response = burrow_stun_client_binding_finish (BURROW_STUN_CLIENT (source), result, &from, &error);
   if (response == NULL && fatal_error (task, &error))
     return;
-  if (response == NULL) {
+  if (response == NULL && !is_no_answer (error)) {
+    burrow_nat_report_add_problem (d->report,
+        "The change-port filtering test failed (%s); filtering is unknown", error->message);
+  } else if (response == NULL) {
     burrow_nat_report_set_filtering (d->report, BURROW_NAT_BEHAVIOR_ADDRESS_AND_PORT_DEPENDENT);
   } else if (!G_IS_INET_SOCKET_ADDRESS (from) ||
       !g_inet_address_equal (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (from)),
@@ -237,6 +253,12 @@ filter2_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   response = burrow_stun_client_binding_finish (client, result, &from, &error);
   if (response == NULL && fatal_error (task, &error))
     return;
+  if (response == NULL && !is_no_answer (error)) {
+    burrow_nat_report_add_problem (d->report,
+        "The change-address filtering test failed (%s); filtering is unknown", error->message);
+    test_hairpinning (task);
+    return;
+  }
   if (response != NULL) {
     if (!G_IS_INET_SOCKET_ADDRESS (from) || !same (G_INET_SOCKET_ADDRESS (from), d->other)) {
       burrow_nat_report_add_problem (d->report,

@@ -433,10 +433,11 @@ json_string (GString *out, const gchar *s)
 gchar *
 burrow_nat_report_to_json (BurrowNatReport *report)
 {
-  GString *out = g_string_new ("{\n");
+  GString *out;
   guint i;
 
   g_return_val_if_fail (BURROW_IS_NAT_REPORT (report), NULL);
+  out = g_string_new ("{\n");
 
   g_string_append_printf (out, "  \"nat-type\": \"%s\",\n", burrow_nat_type_to_string (report->nat_type));
   g_string_append_printf (out, "  \"mapping\": \"%s\",\n", burrow_nat_behavior_to_string (report->mapping));

@@ -141,7 +141,18 @@ binding_handle_error (GTask *task, BurrowStunMessage *response)
   g_autofree gchar *name = burrow_stun_client_describe_server (self, data->to);
   guint code = 0;
 
-  if (!burrow_stun_message_get_error_code (response, &code, &reason)) {
+  if (burrow_stun_message_get_error_code (response, &code, &reason) && reason) {
+    /* The reason phrase comes from the network: keep it printable. */
+    gchar *valid = g_utf8_make_valid (reason, -1);
+    gchar *p;
+
+    for (p = valid; *p; p++)
+      if ((guchar) *p < 0x20 || *p == 0x7f)
+        *p = ' ';
+    g_free (reason);
+    reason = valid;
+  }
+  if (code == 0) {
     g_task_return_new_error (task, BURROW_STUN_ERROR, BURROW_STUN_ERROR_SERVER_ERROR,
         "STUN server %s sent an error response without a valid ERROR-CODE", name);
     return;

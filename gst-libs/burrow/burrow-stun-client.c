@@ -111,9 +111,13 @@ burrow_stun_client_set_property (GObject *object, guint prop_id, const GValue *v
     case PROP_PORT:
       self->port = g_value_get_uint (value);
       break;
-    case PROP_TRANSPORT:
-      set_uint_prop (self, &self->transport, g_value_get_enum (value), prop_id);
+    case PROP_TRANSPORT: {
+      guint transport = self->transport;
+
+      set_uint_prop (self, &transport, g_value_get_enum (value), prop_id);
+      self->transport = transport;
       break;
+    }
     case PROP_USERNAME:
       set_string_prop (self, &self->username, g_value_get_string (value), prop_id);
       forget_auth (self);
@@ -122,10 +126,15 @@ burrow_stun_client_set_property (GObject *object, guint prop_id, const GValue *v
       set_string_prop (self, &self->password, g_value_get_string (value), prop_id);
       forget_auth (self);
       break;
-    case PROP_CREDENTIAL_MECHANISM:
-      set_uint_prop (self, &self->mechanism, g_value_get_enum (value), prop_id);
-      forget_auth (self);
+    case PROP_CREDENTIAL_MECHANISM: {
+      guint mechanism = self->mechanism;
+
+      set_uint_prop (self, &mechanism, g_value_get_enum (value), prop_id);
+      if (mechanism != self->mechanism)
+        forget_auth (self);
+      self->mechanism = mechanism;
       break;
+    }
     case PROP_SOFTWARE:
       set_string_prop (self, &self->software, g_value_get_string (value), prop_id);
       break;
@@ -670,7 +679,8 @@ finish_prepare (BurrowStunClient *self, GInetAddress *ip, GError **error)
 
   if (self->endpoint != NULL)
     return TRUE;
-  g_set_object (&self->server, g_inet_socket_address_new (ip, self->port));
+  g_clear_object (&self->server);
+  self->server = g_inet_socket_address_new (ip, self->port);
   socket = open_socket (self, self->local_port, error);
   if (socket == NULL)
     return FALSE;
@@ -748,6 +758,7 @@ gboolean
 burrow_stun_client_prepare_finish (BurrowStunClient *client, GAsyncResult *result,
     GError **error)
 {
+  g_return_val_if_fail (g_task_is_valid (result, client), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 

@@ -70,8 +70,15 @@ burrow_run_sync (GMainContext *context, gpointer source_object,
     g_main_context_pop_thread_default (context);
     g_main_context_release (context);
   } else {
-    /* Another thread owns the context and runs it. */
-    g_main_context_invoke (context, sync_start_in_context, &data);
+    /* Another thread owns the context and runs it. Always go through a
+     * source: g_main_context_invoke() would run inline if the owner let go
+     * of the context meanwhile, and then nobody would iterate it. */
+    GSource *idle = g_idle_source_new ();
+
+    g_source_set_static_name (idle, "[burrow] sync start");
+    g_source_set_callback (idle, sync_start_in_context, &data, NULL);
+    g_source_attach (idle, context);
+    g_source_unref (idle);
     g_mutex_lock (&data.lock);
     while (data.result == NULL)
       g_cond_wait (&data.cond, &data.lock);

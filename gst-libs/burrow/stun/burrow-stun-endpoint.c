@@ -127,11 +127,14 @@ transaction_detach (Transaction *t)
 {
   BurrowStunEndpoint *self = t->self;
   GCancellable *cancellable = g_task_get_cancellable (t->task);
-  GTask *task = g_steal_pointer (&t->task);
+  GTask *task;
 
+  /* Disconnect first: g_cancellable_disconnect() waits for a handler
+   * running in another thread, which still reads t->task. */
   if (t->cancel_id && cancellable)
     g_cancellable_disconnect (cancellable, t->cancel_id);
   t->cancel_id = 0;
+  task = g_steal_pointer (&t->task);
   g_hash_table_remove (self->transactions, t->tid);
   return task;
 }
@@ -168,6 +171,12 @@ send_wire (BurrowStunEndpoint *self, GSocketAddress *to, GBytes *wire, GError **
 
 static gboolean transaction_timeout_cb (gpointer user_data);
 
+static guint
+last_wait (const BurrowStunRetransmit *rt)
+{
+  return (guint) MIN ((guint64) rt->rto_ms * rt->last_wait_factor, (guint64) G_MAXINT / 2);
+}
+
 static void
 transaction_arm_timer (Transaction *t, guint ms)
 {
@@ -202,10 +211,11 @@ transaction_timeout_cb (gpointer user_data)
   }
   t->sent++;
   t->self->retransmissions++;
-  t->current_rto *= 2;
+  /* Doubling is capped so that no schedule the properties allow overflows. */
+  t->current_rto = (guint) MIN ((guint64) t->current_rto * 2, (guint64) G_MAXINT / 2);
   /* After the last request, wait Rm times the initial RTO (RFC 8489 6.2.1). */
   transaction_arm_timer (t, t->sent >= t->rt.max_requests ?
-      t->rt.rto_ms * t->rt.last_wait_factor : t->current_rto);
+      last_wait (&t->rt) : t->current_rto);
   return G_SOURCE_REMOVE;
 }
 
@@ -256,13 +266,14 @@ response_acceptable (Transaction *t, BurrowStunMessage *response)
   if (burrow_stun_message_has_integrity (response))
     return burrow_stun_message_check_integrity (response, key, key_len);
 
-  /* RFC 8489 9.2.5 and 9.1.4: error responses that cannot carry integrity
-   * because the server could not compute it. */
+  /* RFC 8489 9.2.5 and 9.1.4: only 401 and 438 may come without integrity
+   * (the server could not compute it); a 400 or 420 without it is
+   * discarded as if it had never arrived. */
   if (burrow_stun_message_get_message_class (response) != BURROW_STUN_CLASS_ERROR_RESPONSE)
     return FALSE;
   if (!burrow_stun_message_get_error_code (response, &code, NULL))
     return FALSE;
-  return code == 400 || code == 401 || code == 420 || code == 438;
+  return code == 401 || code == 438;
 }
 
 static void
@@ -386,6 +397,16 @@ burrow_stun_endpoint_set_handler (BurrowStunEndpoint *self,
   self->handler_data = user_data;
 }
 
+/* Removes the handler only if it is still the one set with @user_data. */
+void
+burrow_stun_endpoint_clear_handler (BurrowStunEndpoint *self, gpointer user_data)
+{
+  if (self->handler_data != user_data)
+    return;
+  self->handler = NULL;
+  self->handler_data = NULL;
+}
+
 gboolean
 burrow_stun_endpoint_send (BurrowStunEndpoint *self, GSocketAddress *to, GBytes *data,
     GError **error)
@@ -440,7 +461,7 @@ burrow_stun_endpoint_request_async (BurrowStunEndpoint *self, GSocketAddress *to
   }
   t->sent = 1;
   transaction_arm_timer (t, t->sent >= t->rt.max_requests ?
-      t->rt.rto_ms * t->rt.last_wait_factor : t->current_rto);
+      last_wait (&t->rt) : t->current_rto);
   if (cancellable)
     t->cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (transaction_cancelled_cb), t, NULL);
 }

@@ -43,6 +43,8 @@ GSocket            *burrow_stun_endpoint_get_socket     (BurrowStunEndpoint *sel
 void                burrow_stun_endpoint_set_handler    (BurrowStunEndpoint        *self,
                                                          BurrowStunEndpointHandler  handler,
                                                          gpointer                   user_data);
+void                burrow_stun_endpoint_clear_handler  (BurrowStunEndpoint *self,
+                                                         gpointer            user_data);
 gboolean            burrow_stun_endpoint_send           (BurrowStunEndpoint *self,
                                                          GSocketAddress     *to,
                                                          GBytes             *data,

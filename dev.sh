@@ -164,7 +164,7 @@ case "$cmd" in
     run_tests "$BUILD" "main" || rc=1
     log "Building with AddressSanitizer and UBSan in $ASAN_BUILD"
     setup_build "$ASAN_BUILD" -Dsanitize=true -Dintrospection=disabled -Ddocs=disabled
-    run_tests "$ASAN_BUILD" "sanitizer tests" || rc=1
+    run_tests "$ASAN_BUILD" "sanitizer" || rc=1
     exit $rc
     ;;
   *)

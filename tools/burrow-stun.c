@@ -23,7 +23,7 @@ static GOptionEntry entries[] = {
   { "json", 'j', 0, G_OPTION_ARG_NONE, &opt_json, "Print JSON for scripts", NULL },
   { "username", 'u', 0, G_OPTION_ARG_STRING, &opt_username, "Username of the credentials", "USER" },
   { "password", 'p', 0, G_OPTION_ARG_STRING, &opt_password,
-    "Password of the credentials (or set BURROW_STUN_PASSWORD)", "PASSWORD" },
+    "Password of the credentials; prefer BURROW_STUN_PASSWORD, which ps cannot show", "PASSWORD" },
   { "short-term", 0, 0, G_OPTION_ARG_NONE, &opt_short_term,
     "Use short-term instead of long-term credentials", NULL },
   { "local-address", 'l', 0, G_OPTION_ARG_STRING, &opt_local, "Local IP address to send from", "ADDR" },
@@ -103,9 +103,14 @@ run_bind (BurrowStunClient *client, const gchar *server)
   local = burrow_stun_client_get_local_address (client);
   mapped_s = address_string (mapped);
   local_s = address_string (local);
-  if (opt_json)
+  if (opt_json) {
+    /* HOST:PORT was validated, but a host name may hold anything JSON
+     * would need escaped: escape it. */
+    g_autofree gchar *escaped = g_strescape (server, NULL);
+
     g_print ("{\n  \"server\": \"%s\",\n  \"mapped-address\": \"%s\",\n  \"local-address\": \"%s\"\n}\n",
-        server, mapped_s, local_s);
+        escaped, mapped_s, local_s);
+  }
   else
     g_print ("%s\n", mapped_s);
   return 0;

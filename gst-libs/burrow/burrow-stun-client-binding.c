@@ -121,14 +121,26 @@ learn_auth (BurrowStunClient *self, BurrowStunMessage *response)
         burrow_stun_message_get_password_algorithms (response, &n);
     BurrowStunPasswordAlgorithm chosen = BURROW_STUN_PASSWORD_ALGORITHM_MD5;
 
-    for (i = 0; i < n; i++)
-      if (list[i] == BURROW_STUN_PASSWORD_ALGORITHM_SHA256)
-        chosen = BURROW_STUN_PASSWORD_ALGORITHM_SHA256;
+    /* RFC 8489 9.2.4: the first algorithm of the server's list that we
+     * support, in the server's order of preference. */
+    for (i = 0; i < n; i++) {
+      if (list[i] == BURROW_STUN_PASSWORD_ALGORITHM_SHA256 ||
+          list[i] == BURROW_STUN_PASSWORD_ALGORITHM_MD5) {
+        chosen = list[i];
+        break;
+      }
+    }
     if (chosen != self->algorithm)
       g_clear_pointer (&self->key, g_bytes_unref);
     self->algorithm = chosen;
     g_clear_pointer (&self->password_algorithms, g_bytes_unref);
     self->password_algorithms = g_steal_pointer (&algorithms);
+  } else if (self->password_algorithms) {
+    /* The server no longer offers a choice: back to the RFC 5389 default. */
+    g_clear_pointer (&self->password_algorithms, g_bytes_unref);
+    if (self->algorithm != BURROW_STUN_PASSWORD_ALGORITHM_MD5)
+      g_clear_pointer (&self->key, g_bytes_unref);
+    self->algorithm = BURROW_STUN_PASSWORD_ALGORITHM_MD5;
   }
 }
 

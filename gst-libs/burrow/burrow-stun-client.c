@@ -34,6 +34,10 @@
  * [property@Burrow.StunClient:last-timeout-factor] parameters, so every
  * call ends, in success or in a [error@Burrow.StunError].
  *
+ * Call the `_async` methods from the thread that runs that context (the
+ * usual GLib rule); the `_sync` methods may be called from any thread, and
+ * when another thread runs the context they wait for it to do the work.
+ *
  * ```c
  * g_autoptr(BurrowStunClient) client = burrow_stun_client_new ("stun.example.org", 3478);
  * g_autoptr(GError) error = NULL;

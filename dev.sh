@@ -111,8 +111,14 @@ run_tests() {
 DEMO_PID=
 DEMO_DIR=
 demo_cleanup() {
-  [ -n "$DEMO_PID" ] && kill "$DEMO_PID" 2>/dev/null && wait "$DEMO_PID" 2>/dev/null
-  [ -n "$DEMO_DIR" ] && rm -rf "$DEMO_DIR"
+  # Under set -e: statuses here must not end the script (wait returns 143).
+  if [ -n "$DEMO_PID" ]; then
+    kill "$DEMO_PID" 2>/dev/null || true
+    wait "$DEMO_PID" 2>/dev/null || true
+  fi
+  if [ -n "$DEMO_DIR" ]; then
+    rm -rf "$DEMO_DIR"
+  fi
   return 0
 }
 

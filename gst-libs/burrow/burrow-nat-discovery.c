@@ -86,14 +86,6 @@ same (GInetSocketAddress *a, GInetSocketAddress *b)
   return a && b && burrow_socket_address_equal (G_SOCKET_ADDRESS (a), G_SOCKET_ADDRESS (b));
 }
 
-static GInetSocketAddress *
-mapped_of (BurrowStunMessage *response)
-{
-  GInetSocketAddress *mapped = burrow_stun_message_get_xor_mapped_address (response);
-
-  return mapped ? mapped : burrow_stun_message_get_mapped_address (response);
-}
-
 /* Whether @error means the test's answer never came: what filtering tests
  * measure. Any other failure (an error response, say) is not an answer. */
 static gboolean
@@ -326,7 +318,7 @@ map3_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   response = burrow_stun_client_binding_finish (BURROW_STUN_CLIENT (source), result, NULL, &error);
   if (response == NULL && fatal_error (task, &error))
     return;
-  if (response == NULL || (xma3 = mapped_of (response)) == NULL) {
+  if (response == NULL || (xma3 = burrow_stun_client_response_mapped_address (response)) == NULL) {
     burrow_nat_report_add_problem (d->report,
         "No usable answer from the server's other address and port (test III): %s",
         error ? error->message : "no mapped address");
@@ -349,7 +341,7 @@ map2_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   response = burrow_stun_client_binding_finish (client, result, NULL, &error);
   if (response == NULL && fatal_error (task, &error))
     return;
-  if (response == NULL || (d->xma2 = mapped_of (response)) == NULL) {
+  if (response == NULL || (d->xma2 = burrow_stun_client_response_mapped_address (response)) == NULL) {
     burrow_nat_report_add_problem (d->report,
         "No usable answer from the server's other address (test II): %s",
         error ? error->message : "no mapped address");
@@ -391,7 +383,7 @@ test1_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   }
 
-  d->xma1 = mapped_of (response);
+  d->xma1 = burrow_stun_client_response_mapped_address (response);
   if (d->xma1 == NULL) {
     g_task_return_new_error (task, BURROW_STUN_ERROR, BURROW_STUN_ERROR_MALFORMED,
         "STUN server %s answered without a mapped address", server);

@@ -211,9 +211,7 @@ binding_response_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     if (g_error_matches (error, BURROW_STUN_ERROR, BURROW_STUN_ERROR_TIMEOUT)) {
       g_autofree gchar *name = burrow_stun_client_describe_server (self, data->to);
 
-      /* RFC 8489 6.2.1: RTO doubles between requests, then Rm * RTO. */
-      gdouble seconds = (self->rt.rto_ms * (gdouble) ((1u << (self->rt.max_requests - 1)) - 1) +
-          (gdouble) self->rt.rto_ms * self->rt.last_wait_factor) / 1000.0;
+      gdouble seconds = burrow_stun_retransmit_total_ms (&self->rt) / 1000.0;
 
       g_task_return_new_error (task, BURROW_STUN_ERROR, BURROW_STUN_ERROR_TIMEOUT,
           "No answer from STUN server %s after %u requests over %.1f s; check the address "
@@ -283,6 +281,16 @@ burrow_stun_client_binding_async (BurrowStunClient *client, BurrowStunEndpoint *
   g_task_set_task_data (task, data, (GDestroyNotify) binding_data_free);
   binding_send (task);
   g_object_unref (task);
+}
+
+/* The server-reflexive address a Binding response carries: XOR-MAPPED-ADDRESS,
+ * or MAPPED-ADDRESS from an RFC 3489 server. */
+GInetSocketAddress *
+burrow_stun_client_response_mapped_address (BurrowStunMessage *response)
+{
+  GInetSocketAddress *mapped = burrow_stun_message_get_xor_mapped_address (response);
+
+  return mapped ? mapped : burrow_stun_message_get_mapped_address (response);
 }
 
 BurrowStunMessage *

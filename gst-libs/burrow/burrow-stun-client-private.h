@@ -22,7 +22,7 @@ struct _BurrowStunClient {
   BurrowStunCredentialMechanism mechanism;
   gchar *software;
   gchar *local_address;
-  guint16 local_port;
+  guint local_port;         /* 0..65535, as the property's range says */
   BurrowStunRetransmit rt;
   guint keepalive_interval;
 
@@ -76,6 +76,7 @@ void                 burrow_stun_client_binding_async  (BurrowStunClient       *
                                                         GCancellable           *cancellable,
                                                         GAsyncReadyCallback     callback,
                                                         gpointer                user_data);
+GInetSocketAddress  *burrow_stun_client_response_mapped_address (BurrowStunMessage *response);
 BurrowStunMessage   *burrow_stun_client_binding_finish (BurrowStunClient  *client,
                                                         GAsyncResult      *result,
                                                         GSocketAddress   **from,

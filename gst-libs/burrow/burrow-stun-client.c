@@ -115,13 +115,12 @@ burrow_stun_client_set_property (GObject *object, guint prop_id, const GValue *v
     case PROP_PORT:
       self->port = g_value_get_uint (value);
       break;
-    case PROP_TRANSPORT: {
-      guint transport = self->transport;
-
-      set_uint_prop (self, &transport, g_value_get_enum (value), prop_id);
-      self->transport = transport;
+    case PROP_TRANSPORT:
+      if (self->transport != (BurrowTransport) g_value_get_enum (value)) {
+        self->transport = g_value_get_enum (value);
+        g_object_notify_by_pspec (object, pspec);
+      }
       break;
-    }
     case PROP_USERNAME:
       set_string_prop (self, &self->username, g_value_get_string (value), prop_id);
       forget_auth (self);
@@ -130,28 +129,22 @@ burrow_stun_client_set_property (GObject *object, guint prop_id, const GValue *v
       set_string_prop (self, &self->password, g_value_get_string (value), prop_id);
       forget_auth (self);
       break;
-    case PROP_CREDENTIAL_MECHANISM: {
-      guint mechanism = self->mechanism;
-
-      set_uint_prop (self, &mechanism, g_value_get_enum (value), prop_id);
-      if (mechanism != self->mechanism)
+    case PROP_CREDENTIAL_MECHANISM:
+      if (self->mechanism != (BurrowStunCredentialMechanism) g_value_get_enum (value)) {
+        self->mechanism = g_value_get_enum (value);
         forget_auth (self);
-      self->mechanism = mechanism;
+        g_object_notify_by_pspec (object, pspec);
+      }
       break;
-    }
     case PROP_SOFTWARE:
       set_string_prop (self, &self->software, g_value_get_string (value), prop_id);
       break;
     case PROP_LOCAL_ADDRESS:
       set_string_prop (self, &self->local_address, g_value_get_string (value), prop_id);
       break;
-    case PROP_LOCAL_PORT: {
-      guint port = self->local_port;
-
-      set_uint_prop (self, &port, g_value_get_uint (value), prop_id);
-      self->local_port = port;
+    case PROP_LOCAL_PORT:
+      set_uint_prop (self, &self->local_port, g_value_get_uint (value), prop_id);
       break;
-    }
     case PROP_RTO:
       set_uint_prop (self, &self->rt.rto_ms, g_value_get_uint (value), prop_id);
       break;
@@ -782,9 +775,7 @@ bind_binding_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     g_task_return_error (task, error);
     return;
   }
-  mapped = burrow_stun_message_get_xor_mapped_address (response);
-  if (mapped == NULL)
-    mapped = burrow_stun_message_get_mapped_address (response);
+  mapped = burrow_stun_client_response_mapped_address (response);
   if (mapped == NULL) {
     g_autofree gchar *name = burrow_stun_client_describe_server (self, self->server);
 

@@ -171,10 +171,35 @@ send_wire (BurrowStunEndpoint *self, GSocketAddress *to, GBytes *wire, GError **
 
 static gboolean transaction_timeout_cb (gpointer user_data);
 
+/* The schedule, capped so that no value the properties allow overflows. */
+#define MAX_WAIT_MS ((guint64) G_MAXINT / 2)
+
+static guint
+next_rto (guint rto)
+{
+  return (guint) MIN ((guint64) rto * 2, MAX_WAIT_MS);
+}
+
 static guint
 last_wait (const BurrowStunRetransmit *rt)
 {
-  return (guint) MIN ((guint64) rt->rto_ms * rt->last_wait_factor, (guint64) G_MAXINT / 2);
+  return (guint) MIN ((guint64) MAX (rt->rto_ms, 1) * MAX (rt->last_wait_factor, 1), MAX_WAIT_MS);
+}
+
+/* How long a transaction with @rt waits in all before it times out
+ * (RFC 8489 6.2.1: RTO doubling between the Rc requests, then Rm * RTO). */
+guint64
+burrow_stun_retransmit_total_ms (const BurrowStunRetransmit *rt)
+{
+  guint64 total = 0;
+  guint rto = MAX (rt->rto_ms, 1);
+  guint i;
+
+  for (i = 1; i < MAX (rt->max_requests, 1); i++) {
+    total += rto;
+    rto = next_rto (rto);
+  }
+  return total + last_wait (rt);
 }
 
 static void
@@ -211,8 +236,7 @@ transaction_timeout_cb (gpointer user_data)
   }
   t->sent++;
   t->self->retransmissions++;
-  /* Doubling is capped so that no schedule the properties allow overflows. */
-  t->current_rto = (guint) MIN ((guint64) t->current_rto * 2, (guint64) G_MAXINT / 2);
+  t->current_rto = next_rto (t->current_rto);
   /* After the last request, wait Rm times the initial RTO (RFC 8489 6.2.1). */
   transaction_arm_timer (t, t->sent >= t->rt.max_requests ?
       last_wait (&t->rt) : t->current_rto);
@@ -281,16 +305,16 @@ handle_datagram (BurrowStunEndpoint *self, const guint8 *data, gsize len, GSocke
 {
   g_autoptr(BurrowStunMessage) msg = NULL;
   g_autoptr(GError) error = NULL;
+  gboolean is_stun = burrow_stun_message_is_stun (data, len);
   Transaction *t = NULL;
   BurrowStunClass klass;
 
-  if (burrow_stun_message_is_stun (data, len))
+  if (is_stun)
     t = g_hash_table_lookup (self->transactions, data + 8);
 
   if (t == NULL) {
     if (self->handler) {
-      msg = burrow_stun_message_is_stun (data, len) ?
-          burrow_stun_message_new_from_data (data, len, NULL) : NULL;
+      msg = is_stun ? burrow_stun_message_new_from_data (data, len, NULL) : NULL;
       self->handler (data, len, msg, from, self->handler_data);
     } else {
       g_debug ("dropping %" G_GSIZE_FORMAT " bytes that answer no transaction", len);

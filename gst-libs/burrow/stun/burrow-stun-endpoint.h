@@ -20,6 +20,8 @@ typedef struct {
 #define BURROW_STUN_RETRANSMIT_DEFAULT_RC 7
 #define BURROW_STUN_RETRANSMIT_DEFAULT_RM 16
 
+guint64 burrow_stun_retransmit_total_ms (const BurrowStunRetransmit *retransmit);
+
 typedef enum {
   BURROW_STUN_REQUEST_DEFAULT = 0,
   /* accept the response from any source address (RFC 5780 CHANGE-REQUEST) */

@@ -6,4 +6,13 @@
 
 #include "burrow-error.h"
 
+/**
+ * burrow_stun_error_quark:
+ *
+ * The error domain of STUN: see [error@Burrow.StunError].
+ *
+ * Returns: the quark of %BURROW_STUN_ERROR
+ *
+ * Since: 0.1
+ */
 G_DEFINE_QUARK (burrow-stun-error-quark, burrow_stun_error)

@@ -14,12 +14,9 @@
 
 #include "burrow-error.h"
 #include "burrow-stun-client-private.h"
-#include "stun/burrow-stun-credentials.h"
 
 /* Bounds on how often one request is re-sent for authentication. */
 #define MAX_AUTH_ATTEMPTS 3
-/* The RFC 8489 "security feature" nonce cookie (section 9.2). */
-#define NONCE_COOKIE "obMatJos2"
 
 /* ---- Binding transactions with credentials ---- */
 
@@ -44,46 +41,6 @@ binding_data_free (BindingData *data)
 
 static void binding_send (GTask *task);
 
-/* Adds the credentials the client has, and returns the key responses
- * must be authenticated with (NULL if none). */
-static GBytes *
-add_credentials (BurrowStunClient *self, BurrowStunMessage *msg, gboolean *sent, GError **error)
-{
-  *sent = FALSE;
-  if (self->username == NULL || self->password == NULL)
-    return NULL;
-
-  if (self->mechanism == BURROW_STUN_CREDENTIAL_MECHANISM_SHORT_TERM) {
-    if (self->key == NULL && (self->key = burrow_stun_short_term_key (self->password, error)) == NULL)
-      return NULL;
-    burrow_stun_message_add_string (msg, BURROW_STUN_ATTRIBUTE_USERNAME, self->username);
-    *sent = TRUE;
-    return g_bytes_ref (self->key);
-  }
-
-  if (self->realm == NULL || self->nonce == NULL)
-    return NULL;
-  if (self->key == NULL) {
-    self->key = burrow_stun_long_term_key (self->username, self->realm, self->password,
-        self->algorithm, error);
-    if (self->key == NULL)
-      return NULL;
-  }
-  burrow_stun_message_add_string (msg, BURROW_STUN_ATTRIBUTE_USERNAME, self->username);
-  burrow_stun_message_add_string (msg, BURROW_STUN_ATTRIBUTE_REALM, self->realm);
-  burrow_stun_message_add_string (msg, BURROW_STUN_ATTRIBUTE_NONCE, self->nonce);
-  if (self->password_algorithms) {
-    guint8 algo[4] = { 0, (guint8) self->algorithm, 0, 0 };
-    gsize len;
-    const guint8 *data = g_bytes_get_data (self->password_algorithms, &len);
-
-    burrow_stun_message_add_attribute (msg, BURROW_STUN_ATTRIBUTE_PASSWORD_ALGORITHMS, data, len);
-    burrow_stun_message_add_attribute (msg, BURROW_STUN_ATTRIBUTE_PASSWORD_ALGORITHM, algo, 4);
-  }
-  *sent = TRUE;
-  return g_bytes_ref (self->key);
-}
-
 gchar *
 burrow_stun_client_describe_server (BurrowStunClient *self, GSocketAddress *to)
 {
@@ -94,56 +51,6 @@ burrow_stun_client_describe_server (BurrowStunClient *self, GSocketAddress *to)
   return g_strdup_printf ("%s (%s)", self->host, addr);
 }
 
-/* Learns realm, nonce and password algorithm from a 401 or 438. */
-static void
-learn_auth (BurrowStunClient *self, BurrowStunMessage *response)
-{
-  g_autofree gchar *realm = burrow_stun_message_get_string (response, BURROW_STUN_ATTRIBUTE_REALM);
-  g_autofree gchar *nonce = burrow_stun_message_get_string (response, BURROW_STUN_ATTRIBUTE_NONCE);
-  g_autoptr(GBytes) algorithms = NULL;
-
-  if (realm && g_strcmp0 (realm, self->realm) != 0) {
-    g_clear_pointer (&self->key, g_bytes_unref);
-    g_free (self->realm);
-    self->realm = g_steal_pointer (&realm);
-  }
-  if (nonce) {
-    g_free (self->nonce);
-    self->nonce = g_steal_pointer (&nonce);
-  }
-
-  /* RFC 8489 9.2.4: a nonce starting with the cookie announces security
-   * features; with the password-algorithms bit the server offers SHA-256. */
-  algorithms = burrow_stun_message_get_attribute (response, BURROW_STUN_ATTRIBUTE_PASSWORD_ALGORITHMS);
-  if (algorithms && self->nonce && g_str_has_prefix (self->nonce, NONCE_COOKIE)) {
-    guint n = 0, i;
-    g_autofree BurrowStunPasswordAlgorithm *list =
-        burrow_stun_message_get_password_algorithms (response, &n);
-    BurrowStunPasswordAlgorithm chosen = BURROW_STUN_PASSWORD_ALGORITHM_MD5;
-
-    /* RFC 8489 9.2.4: the first algorithm of the server's list that we
-     * support, in the server's order of preference. */
-    for (i = 0; i < n; i++) {
-      if (list[i] == BURROW_STUN_PASSWORD_ALGORITHM_SHA256 ||
-          list[i] == BURROW_STUN_PASSWORD_ALGORITHM_MD5) {
-        chosen = list[i];
-        break;
-      }
-    }
-    if (chosen != self->algorithm)
-      g_clear_pointer (&self->key, g_bytes_unref);
-    self->algorithm = chosen;
-    g_clear_pointer (&self->password_algorithms, g_bytes_unref);
-    self->password_algorithms = g_steal_pointer (&algorithms);
-  } else if (self->password_algorithms) {
-    /* The server no longer offers a choice: back to the RFC 5389 default. */
-    g_clear_pointer (&self->password_algorithms, g_bytes_unref);
-    if (self->algorithm != BURROW_STUN_PASSWORD_ALGORITHM_MD5)
-      g_clear_pointer (&self->key, g_bytes_unref);
-    self->algorithm = BURROW_STUN_PASSWORD_ALGORITHM_MD5;
-  }
-}
-
 static void
 binding_handle_error (GTask *task, BurrowStunMessage *response)
 {
@@ -151,19 +58,8 @@ binding_handle_error (GTask *task, BurrowStunMessage *response)
   BindingData *data = g_task_get_task_data (task);
   g_autofree gchar *reason = NULL;
   g_autofree gchar *name = burrow_stun_client_describe_server (self, data->to);
-  guint code = 0;
+  guint code = burrow_stun_response_error (response, &reason);
 
-  if (burrow_stun_message_get_error_code (response, &code, &reason) && reason) {
-    /* The reason phrase comes from the network: keep it printable. */
-    gchar *valid = g_utf8_make_valid (reason, -1);
-    gchar *p;
-
-    for (p = valid; *p; p++)
-      if ((guchar) *p < 0x20 || *p == 0x7f)
-        *p = ' ';
-    g_free (reason);
-    reason = valid;
-  }
   if (code == 0) {
     g_task_return_new_error (task, BURROW_STUN_ERROR, BURROW_STUN_ERROR_SERVER_ERROR,
         "STUN server %s sent an error response without a valid ERROR-CODE", name);
@@ -175,8 +71,8 @@ binding_handle_error (GTask *task, BurrowStunMessage *response)
       self->mechanism == BURROW_STUN_CREDENTIAL_MECHANISM_LONG_TERM &&
       (code == 438 || !data->sent_credentials)) {
     g_debug ("server asked for credentials (%u), retrying", code);
-    learn_auth (self, response);
-    if (self->realm && self->nonce) {
+    burrow_stun_auth_learn (&self->auth, response);
+    if (burrow_stun_auth_ready (&self->auth)) {
       binding_send (task);
       return;
     }
@@ -247,7 +143,8 @@ binding_send (GTask *task)
     burrow_stun_message_add_string (request, BURROW_STUN_ATTRIBUTE_SOFTWARE, self->software);
   if (data->change_ip || data->change_port)
     burrow_stun_message_add_change_request (request, data->change_ip, data->change_port);
-  key = add_credentials (self, request, &data->sent_credentials, &error);
+  key = burrow_stun_auth_add_credentials (&self->auth, self->username, self->password,
+      self->mechanism, request, &data->sent_credentials, &error);
   if (error) {
     g_task_return_error (task, error);
     return;

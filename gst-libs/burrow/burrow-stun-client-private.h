@@ -6,6 +6,7 @@
 
 #include "burrow-stun-client.h"
 #include "stun/burrow-stun-endpoint.h"
+#include "stun/burrow-stun-auth-private.h"
 
 G_BEGIN_DECLS
 
@@ -31,12 +32,8 @@ struct _BurrowStunClient {
   BurrowStunEndpoint *endpoint;
   GSource *keepalive;
 
-  /* long-term credential state, learnt from the server's 401 */
-  gchar *realm;
-  gchar *nonce;
-  GBytes *password_algorithms; /* raw PASSWORD-ALGORITHMS value */
-  BurrowStunPasswordAlgorithm algorithm;
-  GBytes *key;
+  /* credential state, learnt from the server's 401 */
+  BurrowStunAuth auth;
 
   guint64 dropped_elsewhere;
 };

@@ -76,11 +76,7 @@ static void keepalive_update (BurrowStunClient *self);
 static void
 forget_auth (BurrowStunClient *self)
 {
-  g_clear_pointer (&self->realm, g_free);
-  g_clear_pointer (&self->nonce, g_free);
-  g_clear_pointer (&self->key, g_bytes_unref);
-  g_clear_pointer (&self->password_algorithms, g_bytes_unref);
-  self->algorithm = BURROW_STUN_PASSWORD_ALGORITHM_MD5;
+  burrow_stun_auth_reset (&self->auth);
 }
 
 static void
@@ -418,7 +414,7 @@ burrow_stun_client_init (BurrowStunClient *self)
   self->rt.rto_ms = BURROW_STUN_RETRANSMIT_DEFAULT_RTO;
   self->rt.max_requests = BURROW_STUN_RETRANSMIT_DEFAULT_RC;
   self->rt.last_wait_factor = BURROW_STUN_RETRANSMIT_DEFAULT_RM;
-  self->algorithm = BURROW_STUN_PASSWORD_ALGORITHM_MD5;
+  self->auth.algorithm = BURROW_STUN_PASSWORD_ALGORITHM_MD5;
 }
 
 /**

@@ -73,4 +73,131 @@ typedef enum {
 BURROW_API
 GQuark burrow_stun_error_quark (void);
 
+/**
+ * BURROW_TURN_ERROR:
+ *
+ * Error domain for TURN: error responses from a TURN server, lost
+ * connections to it, and misuse of an allocation (sending to a peer without
+ * a permission, using an allocation that expired). Errors in this domain use
+ * the codes of [enum@Burrow.TurnError]; the message carries the server's
+ * reason phrase where there is one.
+ *
+ * Since: 0.1
+ */
+#define BURROW_TURN_ERROR (burrow_turn_error_quark ())
+
+/**
+ * BurrowTurnError:
+ * @BURROW_TURN_ERROR_FAILED: an unspecified failure
+ * @BURROW_TURN_ERROR_TIMEOUT: the server did not answer before the
+ *   retransmission schedule (or, over TCP and TLS, the transaction timeout)
+ *   ran out
+ * @BURROW_TURN_ERROR_RESOLVE: the server name could not be resolved
+ * @BURROW_TURN_ERROR_NETWORK: a socket operation failed, or the connection
+ *   to the server could not be made
+ * @BURROW_TURN_ERROR_TLS: the TLS handshake with the server failed, for
+ *   example because its certificate is not trusted
+ * @BURROW_TURN_ERROR_CONNECTION_LOST: the TCP or TLS connection to the
+ *   server closed while an allocation was using it
+ * @BURROW_TURN_ERROR_BAD_REQUEST: 400 Bad Request
+ * @BURROW_TURN_ERROR_UNAUTHORIZED: 401 Unauthorized: the server rejected
+ *   the username or password, or wants credentials that were not given
+ * @BURROW_TURN_ERROR_FORBIDDEN: 403 Forbidden
+ * @BURROW_TURN_ERROR_UNKNOWN_ATTRIBUTE: 420 Unknown Attribute
+ * @BURROW_TURN_ERROR_ALLOCATION_MISMATCH: 437 Allocation Mismatch: an
+ *   allocation already exists on this 5-tuple, or none exists for a
+ *   refresh
+ * @BURROW_TURN_ERROR_STALE_NONCE: 438 Stale Nonce, returned only when the
+ *   server keeps answering it after the client retried with a fresh nonce
+ * @BURROW_TURN_ERROR_ADDRESS_FAMILY_NOT_SUPPORTED: 440 Address Family not
+ *   Supported
+ * @BURROW_TURN_ERROR_WRONG_CREDENTIALS: 441 Wrong Credentials: the
+ *   credentials differ from those that created the allocation
+ * @BURROW_TURN_ERROR_UNSUPPORTED_TRANSPORT_PROTOCOL: 442 Unsupported
+ *   Transport Protocol
+ * @BURROW_TURN_ERROR_PEER_ADDRESS_FAMILY_MISMATCH: 443 Peer Address Family
+ *   Mismatch: the peer's family differs from the relayed address's
+ * @BURROW_TURN_ERROR_ALLOCATION_QUOTA_REACHED: 486 Allocation Quota
+ *   Reached
+ * @BURROW_TURN_ERROR_SERVER_ERROR: 500 Server Error, or any other error
+ *   response without a more precise code
+ * @BURROW_TURN_ERROR_INSUFFICIENT_CAPACITY: 508 Insufficient Capacity
+ * @BURROW_TURN_ERROR_TOO_MANY_REDIRECTS: 300 Try Alternate was followed as
+ *   often as allowed, or led back to a server already tried
+ * @BURROW_TURN_ERROR_NO_PERMISSION: the allocation has no permission for
+ *   the peer's address (create one first)
+ * @BURROW_TURN_ERROR_NO_ALLOCATION: the allocation expired, was released or
+ *   failed
+ * @BURROW_TURN_ERROR_INVALID_ARGUMENT: a value passed to the API is out of
+ *   range or badly formed
+ *
+ * Error codes of the `BURROW_TURN_ERROR` domain.
+ *
+ * Since: 0.1
+ */
+typedef enum {
+  BURROW_TURN_ERROR_FAILED,
+  BURROW_TURN_ERROR_TIMEOUT,
+  BURROW_TURN_ERROR_RESOLVE,
+  BURROW_TURN_ERROR_NETWORK,
+  BURROW_TURN_ERROR_TLS,
+  BURROW_TURN_ERROR_CONNECTION_LOST,
+  BURROW_TURN_ERROR_BAD_REQUEST,
+  BURROW_TURN_ERROR_UNAUTHORIZED,
+  BURROW_TURN_ERROR_FORBIDDEN,
+  BURROW_TURN_ERROR_UNKNOWN_ATTRIBUTE,
+  BURROW_TURN_ERROR_ALLOCATION_MISMATCH,
+  BURROW_TURN_ERROR_STALE_NONCE,
+  BURROW_TURN_ERROR_ADDRESS_FAMILY_NOT_SUPPORTED,
+  BURROW_TURN_ERROR_WRONG_CREDENTIALS,
+  BURROW_TURN_ERROR_UNSUPPORTED_TRANSPORT_PROTOCOL,
+  BURROW_TURN_ERROR_PEER_ADDRESS_FAMILY_MISMATCH,
+  BURROW_TURN_ERROR_ALLOCATION_QUOTA_REACHED,
+  BURROW_TURN_ERROR_SERVER_ERROR,
+  BURROW_TURN_ERROR_INSUFFICIENT_CAPACITY,
+  BURROW_TURN_ERROR_TOO_MANY_REDIRECTS,
+  BURROW_TURN_ERROR_NO_PERMISSION,
+  BURROW_TURN_ERROR_NO_ALLOCATION,
+  BURROW_TURN_ERROR_INVALID_ARGUMENT,
+} BurrowTurnError;
+
+BURROW_API
+GQuark burrow_turn_error_quark (void);
+
+/**
+ * BURROW_ICE_ERROR:
+ *
+ * Error domain for ICE: candidates that cannot be read from SDP or cannot
+ * be used, and failures of the agent. Errors in this domain use the codes
+ * of [enum@Burrow.IceError]; the message says which field of a candidate
+ * line is wrong and why.
+ *
+ * Since: 0.1
+ */
+#define BURROW_ICE_ERROR (burrow_ice_error_quark ())
+
+/**
+ * BurrowIceError:
+ * @BURROW_ICE_ERROR_FAILED: an unspecified failure
+ * @BURROW_ICE_ERROR_INVALID_CANDIDATE: a candidate line is well formed but
+ *   its values cannot make a candidate: a number out of range, an unknown
+ *   type or transport, an address that is not an IP address (mDNS ".local"
+ *   names among them)
+ * @BURROW_ICE_ERROR_INVALID_SDP: the text does not follow the SDP grammar
+ *   it should: too long, stray bytes, missing or non-numeric fields, an
+ *   attribute without a value
+ *
+ * Error codes of the `BURROW_ICE_ERROR` domain.
+ *
+ * Since: 0.1
+ */
+typedef enum {
+  BURROW_ICE_ERROR_FAILED,
+  BURROW_ICE_ERROR_INVALID_CANDIDATE,
+  BURROW_ICE_ERROR_INVALID_SDP,
+} BurrowIceError;
+
+BURROW_API
+GQuark burrow_ice_error_quark (void);
+
 G_END_DECLS

@@ -13,6 +13,7 @@
 #include "burrow-enum-types.h"
 #include "burrow-stun-client-private.h"
 #include "burrow-sync-private.h"
+#include "burrow-net-private.h"
 
 
 /**
@@ -587,43 +588,15 @@ burrow_stun_client_add_dropped (BurrowStunClient *client, guint64 dropped)
 static GSocket *
 open_socket (BurrowStunClient *self, guint16 port, GError **error)
 {
-  GSocketFamily family = g_socket_address_get_family (self->server);
-  g_autoptr(GInetAddress) ip = NULL;
-  g_autoptr(GSocketAddress) local = NULL;
-  g_autoptr(GSocket) socket = NULL;
   g_autoptr(GError) local_error = NULL;
+  GSocket *socket = burrow_udp_socket_open (self->local_address, port,
+      g_socket_address_get_family (self->server), &local_error);
 
-  if (self->local_address) {
-    ip = g_inet_address_new_from_string (self->local_address);
-    if (ip == NULL) {
-      g_set_error (error, BURROW_STUN_ERROR, BURROW_STUN_ERROR_INVALID_ARGUMENT,
-          "Local address '%s' is not an IP address", self->local_address);
-      return NULL;
-    }
-    if (g_inet_address_get_family (ip) != family) {
-      g_set_error (error, BURROW_STUN_ERROR, BURROW_STUN_ERROR_INVALID_ARGUMENT,
-          "Local address '%s' is not of the STUN server's address family", self->local_address);
-      return NULL;
-    }
-  } else {
-    ip = g_inet_address_new_any (family);
-  }
-
-  socket = g_socket_new (family, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &local_error);
-  if (socket) {
-    local = g_inet_socket_address_new (ip, port);
-    if (!g_socket_bind (socket, local, FALSE, &local_error))
-      g_clear_object (&socket);
-  }
-  if (socket == NULL) {
-    g_autofree gchar *where = burrow_socket_address_to_string (local);
-
-    g_set_error (error, BURROW_STUN_ERROR, BURROW_STUN_ERROR_NETWORK,
-        "Could not open a UDP socket on %s: %s", local ? where : "any address",
-        local_error->message);
-    return NULL;
-  }
-  return g_steal_pointer (&socket);
+  if (socket == NULL)
+    g_set_error_literal (error, BURROW_STUN_ERROR,
+        g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT) ?
+        BURROW_STUN_ERROR_INVALID_ARGUMENT : BURROW_STUN_ERROR_NETWORK, local_error->message);
+  return socket;
 }
 
 BurrowStunEndpoint *

@@ -14,5 +14,9 @@
 #include <burrow/stun/burrow-stun-credentials.h>
 #include <burrow/burrow-nat-report.h>
 #include <burrow/burrow-stun-client.h>
+#include <burrow/burrow-allocate-options.h>
+#include <burrow/burrow-relay-allocation.h>
+#include <burrow/burrow-turn-client.h>
+#include <burrow/burrow-candidate.h>
 
 #undef __BURROW_H_INSIDE__

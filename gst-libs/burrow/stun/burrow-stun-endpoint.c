@@ -7,6 +7,12 @@
  * section 6.2.1 says and matched to their response by transaction id and
  * source address; everything else that arrives is handed to a handler or
  * dropped and counted.
+ *
+ * An endpoint can own a connected stream (TCP, or TLS over TCP) instead:
+ * frames are cut out of the stream by burrow-stun-stream.c and handled as
+ * datagrams from the stream's remote address; requests are sent once and
+ * wait the whole time the UDP schedule would (RFC 8489 6.2.2). When the
+ * stream ends or fails, the endpoint closes and emits "closed".
  */
 #include "config.h"
 
@@ -17,6 +23,7 @@
 
 #include "burrow-error.h"
 #include "burrow-stun-endpoint.h"
+#include "burrow-stun-stream-private.h"
 
 /* Big enough for any UDP datagram; reused for every read. */
 #define RECV_BUFFER_SIZE 65536
@@ -39,10 +46,19 @@ typedef struct {
   gulong cancel_id;
 } Transaction;
 
+enum {
+  SIGNAL_CLOSED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 struct _BurrowStunEndpoint {
   GObject parent_instance;
 
-  GSocket *socket;
+  GSocket *socket;                /* UDP, or NULL */
+  BurrowStunStream *stream;       /* TCP or TLS, or NULL */
+  GSocketAddress *remote;         /* of the stream */
   GMainContext *context;
   GSource *recv_source;
   guint8 *buffer;
@@ -147,26 +163,56 @@ transaction_fail (Transaction *t, GError *error)
   g_task_return_error (task, error);
 }
 
+/* The outcome of a send that failed with @local_error (taken). */
+static gboolean
+send_failed (BurrowStunEndpoint *self, GSocketAddress *to, GError *local_error, GError **error)
+{
+  g_autofree gchar *dest = NULL;
+
+  if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
+    /* UDP: a full send buffer is like a lost packet, which retransmission
+     * covers. A stream's full send queue is the caller's to handle. */
+    if (self->stream == NULL) {
+      g_error_free (local_error);
+      return TRUE;
+    }
+    g_propagate_error (error, local_error);
+    return FALSE;
+  }
+  dest = burrow_socket_address_to_string (self->stream ? self->remote : to);
+  g_set_error (error, BURROW_STUN_ERROR, BURROW_STUN_ERROR_NETWORK,
+      "Could not send to %s: %s", dest, local_error->message);
+  g_error_free (local_error);
+  return FALSE;
+}
+
+/* One datagram, or one frame on the stream (where @to is ignored). */
+static gboolean
+send_frame (BurrowStunEndpoint *self, GSocketAddress *to, GOutputVector *vectors,
+    guint n_vectors, GError **error)
+{
+  GError *local_error = NULL;
+
+  if (self->stream != NULL) {
+    if (!burrow_stun_stream_send (self->stream, vectors, n_vectors, &local_error))
+      return send_failed (self, to, local_error, error);
+    return TRUE;
+  }
+  if (g_socket_send_message (self->socket, to, vectors, (gint) n_vectors, NULL, 0, 0, NULL,
+      &local_error) < 0)
+    return send_failed (self, to, local_error, error);
+  return TRUE;
+}
+
 static gboolean
 send_wire (BurrowStunEndpoint *self, GSocketAddress *to, GBytes *wire, GError **error)
 {
+  GOutputVector vector;
   gsize len;
-  const guint8 *data = g_bytes_get_data (wire, &len);
-  gssize sent;
-  g_autoptr(GError) local_error = NULL;
 
-  sent = g_socket_send_to (self->socket, to, (const gchar *) data, len, NULL, &local_error);
-  if (sent < 0) {
-    g_autofree gchar *dest = burrow_socket_address_to_string (to);
-
-    /* A full send buffer is like a lost packet: retransmission covers it. */
-    if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-      return TRUE;
-    g_set_error (error, BURROW_STUN_ERROR, BURROW_STUN_ERROR_NETWORK,
-        "Could not send to %s: %s", dest, local_error->message);
-    return FALSE;
-  }
-  return TRUE;
+  vector.buffer = g_bytes_get_data (wire, &len);
+  vector.size = len;
+  return send_frame (self, to, &vector, 1, error);
 }
 
 static gboolean transaction_timeout_cb (gpointer user_data);
@@ -215,12 +261,31 @@ transaction_arm_timer (Transaction *t, guint ms)
   g_source_attach (t->timer, t->self->context);
 }
 
+/* How long to wait after the first request. */
+static guint
+first_wait (Transaction *t)
+{
+  /* A stream is reliable: one request, and the whole schedule's time for
+   * the answer (RFC 8489 6.2.2: Ti, 39.5 s with the defaults). */
+  if (t->self->stream != NULL)
+    return (guint) MIN (burrow_stun_retransmit_total_ms (&t->rt), MAX_WAIT_MS);
+  return t->sent >= t->rt.max_requests ? last_wait (&t->rt) : t->current_rto;
+}
+
 static gboolean
 transaction_timeout_cb (gpointer user_data)
 {
   Transaction *t = user_data;
   GError *error = NULL;
 
+  if (t->self->stream != NULL) {
+    g_autofree gchar *dest = burrow_socket_address_to_string (t->self->remote);
+
+    g_debug ("transaction to %s timed out on the stream", dest);
+    transaction_fail (t, g_error_new (BURROW_STUN_ERROR, BURROW_STUN_ERROR_TIMEOUT,
+        "No response from %s within %u ms", dest, first_wait (t)));
+    return G_SOURCE_REMOVE;
+  }
   if (t->sent >= t->rt.max_requests) {
     g_autofree gchar *dest = burrow_socket_address_to_string (t->to);
 
@@ -338,7 +403,8 @@ handle_datagram (BurrowStunEndpoint *self, const guint8 *data, gsize len, GSocke
       self->dropped++;
     return;
   }
-  if (!(t->flags & BURROW_STUN_REQUEST_ANY_SOURCE) && !burrow_socket_address_equal (from, t->to)) {
+  if (self->stream == NULL && !(t->flags & BURROW_STUN_REQUEST_ANY_SOURCE) &&
+      !burrow_socket_address_equal (from, t->to)) {
     g_debug ("dropping response from an unexpected source");
     self->dropped++;
     return;
@@ -399,6 +465,7 @@ burrow_stun_endpoint_new (GSocket *socket, GMainContext *context)
 
   self->socket = g_object_ref (socket);
   self->context = context ? g_main_context_ref (context) : g_main_context_ref_thread_default ();
+  self->buffer = g_malloc (RECV_BUFFER_SIZE);
   g_socket_set_blocking (socket, FALSE);
   self->recv_source = g_socket_create_source (socket, G_IO_IN, NULL);
   g_source_set_static_name (self->recv_source, "[burrow] STUN endpoint");
@@ -407,10 +474,91 @@ burrow_stun_endpoint_new (GSocket *socket, GMainContext *context)
   return self;
 }
 
+static void
+stream_frame_cb (const guint8 *frame, gsize len, gpointer owner)
+{
+  BurrowStunEndpoint *self = owner;
+
+  handle_datagram (self, frame, len, self->remote);
+}
+
+static void fail_pending (BurrowStunEndpoint *self, GQuark domain, gint code,
+    const gchar *message);
+
+/* The stream ended or failed: close, fail what waits, tell the owner. */
+static void
+stream_failed_cb (const GError *error, gpointer owner)
+{
+  BurrowStunEndpoint *self = owner;
+  g_autofree gchar *remote = NULL;
+  g_autoptr(GError) why = NULL;
+
+  if (self->closed)
+    return;
+  self->closed = TRUE;
+  remote = burrow_socket_address_to_string (self->remote);
+  why = g_error_new (error->domain, error->code, "The connection to %s closed: %s", remote,
+      error->message);
+  g_debug ("%s", why->message);
+  fail_pending (self, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED, why->message);
+  burrow_stun_stream_close (self->stream);
+  g_signal_emit (self, signals[SIGNAL_CLOSED], 0, why);
+}
+
+BurrowStunEndpoint *
+burrow_stun_endpoint_new_stream (GIOStream *stream, GSocketAddress *remote,
+    GMainContext *context)
+{
+  BurrowStunEndpoint *self;
+  GInputStream *in;
+  GOutputStream *out;
+
+  g_return_val_if_fail (G_IS_IO_STREAM (stream), NULL);
+  g_return_val_if_fail (G_IS_SOCKET_ADDRESS (remote), NULL);
+  in = g_io_stream_get_input_stream (stream);
+  out = g_io_stream_get_output_stream (stream);
+  g_return_val_if_fail (G_IS_POLLABLE_INPUT_STREAM (in) &&
+      g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (in)), NULL);
+  g_return_val_if_fail (G_IS_POLLABLE_OUTPUT_STREAM (out) &&
+      g_pollable_output_stream_can_poll (G_POLLABLE_OUTPUT_STREAM (out)), NULL);
+
+  self = g_object_new (BURROW_TYPE_STUN_ENDPOINT, NULL);
+  self->remote = g_object_ref (remote);
+  self->context = context ? g_main_context_ref (context) : g_main_context_ref_thread_default ();
+  self->stream = burrow_stun_stream_new (stream, remote, self->context, G_OBJECT (self),
+      stream_frame_cb, stream_failed_cb);
+  return self;
+}
+
+gboolean
+burrow_stun_endpoint_is_stream (BurrowStunEndpoint *self)
+{
+  return self->stream != NULL;
+}
+
 GSocket *
 burrow_stun_endpoint_get_socket (BurrowStunEndpoint *self)
 {
-  return self->socket;
+  GIOStream *io;
+
+  if (self->stream == NULL)
+    return self->socket;
+  /* Under TLS the socket carries records, not frames: no socket then. */
+  io = burrow_stun_stream_get_io_stream (self->stream);
+  if (!G_IS_SOCKET_CONNECTION (io))
+    return NULL;
+  return g_socket_connection_get_socket (G_SOCKET_CONNECTION (io));
+}
+
+GSocketAddress *
+burrow_stun_endpoint_get_local_address (BurrowStunEndpoint *self)
+{
+  GSocketConnection *connection;
+
+  if (self->stream == NULL)
+    return g_socket_get_local_address (self->socket, NULL);
+  connection = burrow_stun_stream_get_connection (self->stream);
+  return connection ? g_socket_connection_get_local_address (connection, NULL) : NULL;
 }
 
 void
@@ -438,6 +586,13 @@ burrow_stun_endpoint_send (BurrowStunEndpoint *self, GSocketAddress *to, GBytes 
   return send_wire (self, to, data, error);
 }
 
+gboolean
+burrow_stun_endpoint_send_vectors (BurrowStunEndpoint *self, GSocketAddress *to,
+    GOutputVector *vectors, guint n_vectors, GError **error)
+{
+  return send_frame (self, to, vectors, n_vectors, error);
+}
+
 void
 burrow_stun_endpoint_request_async (BurrowStunEndpoint *self, GSocketAddress *to,
     BurrowStunMessage *request, GBytes *wire, GBytes *key,
@@ -456,7 +611,7 @@ burrow_stun_endpoint_request_async (BurrowStunEndpoint *self, GSocketAddress *to
   g_task_set_task_data (t->task, g_memdup2 (tid, BURROW_STUN_TRANSACTION_ID_SIZE), g_free);
   memcpy (t->tid, tid, BURROW_STUN_TRANSACTION_ID_SIZE);
   t->method = burrow_stun_message_get_method (request);
-  t->to = g_object_ref (to);
+  t->to = g_object_ref (to != NULL ? to : self->remote);
   t->wire = g_bytes_ref (wire);
   t->key = key ? g_bytes_ref (key) : NULL;
   t->rt = *retransmit;
@@ -484,8 +639,7 @@ burrow_stun_endpoint_request_async (BurrowStunEndpoint *self, GSocketAddress *to
     return;
   }
   t->sent = 1;
-  transaction_arm_timer (t, t->sent >= t->rt.max_requests ?
-      last_wait (&t->rt) : t->current_rto);
+  transaction_arm_timer (t, first_wait (t));
   if (cancellable)
     t->cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (transaction_cancelled_cb), t, NULL);
 }
@@ -517,14 +671,25 @@ burrow_stun_endpoint_get_retransmissions (BurrowStunEndpoint *self)
   return self->retransmissions;
 }
 
-void
-burrow_stun_endpoint_close (BurrowStunEndpoint *self)
+/* Fails every pending transaction. A callback that starts a new request
+ * finds the endpoint closed, so the loop ends. */
+static void
+fail_pending (BurrowStunEndpoint *self, GQuark domain, gint code, const gchar *message)
 {
   GHashTableIter iter;
   gpointer value;
-  GPtrArray *pending;
-  guint i;
 
+  for (;;) {
+    g_hash_table_iter_init (&iter, self->transactions);
+    if (!g_hash_table_iter_next (&iter, NULL, &value))
+      break;
+    transaction_fail (value, g_error_new_literal (domain, code, message));
+  }
+}
+
+void
+burrow_stun_endpoint_close (BurrowStunEndpoint *self)
+{
   if (self->closed)
     return;
   self->closed = TRUE;
@@ -532,16 +697,11 @@ burrow_stun_endpoint_close (BurrowStunEndpoint *self)
     g_source_destroy (self->recv_source);
     g_clear_pointer (&self->recv_source, g_source_unref);
   }
-
-  pending = g_ptr_array_new ();
-  g_hash_table_iter_init (&iter, self->transactions);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    g_ptr_array_add (pending, value);
-  for (i = 0; i < pending->len; i++)
-    transaction_fail (pending->pdata[i], g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CLOSED,
-        "The STUN socket was closed"));
-  g_ptr_array_unref (pending);
-  g_socket_close (self->socket, NULL);
+  fail_pending (self, G_IO_ERROR, G_IO_ERROR_CLOSED, "The STUN socket was closed");
+  if (self->stream != NULL)
+    burrow_stun_stream_close (self->stream);
+  else
+    g_socket_close (self->socket, NULL);
 }
 
 static void
@@ -559,6 +719,8 @@ burrow_stun_endpoint_finalize (GObject *object)
   BurrowStunEndpoint *self = BURROW_STUN_ENDPOINT (object);
 
   g_hash_table_unref (self->transactions);
+  g_clear_pointer (&self->stream, burrow_stun_stream_free);
+  g_clear_object (&self->remote);
   g_clear_object (&self->socket);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_free (self->buffer);
@@ -572,12 +734,25 @@ burrow_stun_endpoint_class_init (BurrowStunEndpointClass *klass)
 
   object_class->dispose = burrow_stun_endpoint_dispose;
   object_class->finalize = burrow_stun_endpoint_finalize;
+
+  /**
+   * BurrowStunEndpoint::closed:
+   * @self: the endpoint
+   * @error: why: the peer closed the connection, a read or write failed,
+   *   or the peer broke the framing
+   *
+   * Emitted once, on the endpoint's context, when the stream of a stream
+   * endpoint ended or failed and the endpoint closed itself; pending
+   * transactions have failed with %G_IO_ERROR_CONNECTION_CLOSED by then.
+   * Not emitted by [method@Burrow.StunEndpoint.close], nor for UDP.
+   */
+  signals[SIGNAL_CLOSED] = g_signal_new ("closed", G_TYPE_FROM_CLASS (klass),
+      G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
 }
 
 static void
 burrow_stun_endpoint_init (BurrowStunEndpoint *self)
 {
-  self->buffer = g_malloc (RECV_BUFFER_SIZE);
   self->transactions = g_hash_table_new_full (tid_hash, tid_equal, NULL,
       (GDestroyNotify) transaction_free);
 }

@@ -41,7 +41,20 @@ G_DECLARE_FINAL_TYPE (BurrowStunEndpoint, burrow_stun_endpoint, BURROW, STUN_END
 
 BurrowStunEndpoint *burrow_stun_endpoint_new            (GSocket      *socket,
                                                          GMainContext *context);
+/* Over a connected stream (TCP, or TLS over TCP) to @remote. Frames are
+ * STUN messages and TURN ChannelData (RFC 8656 12.5: padded to 4 bytes on a
+ * stream); requests are sent once and time out after the whole UDP
+ * schedule's time (RFC 8489 6.2.2). When the stream ends or fails, pending
+ * transactions fail with G_IO_ERROR_CONNECTION_CLOSED and the "closed"
+ * signal (GError *error) is emitted once on @context. */
+BurrowStunEndpoint *burrow_stun_endpoint_new_stream     (GIOStream      *stream,
+                                                         GSocketAddress *remote,
+                                                         GMainContext   *context);
+gboolean            burrow_stun_endpoint_is_stream      (BurrowStunEndpoint *self);
+/* NULL for a stream endpoint over TLS */
 GSocket            *burrow_stun_endpoint_get_socket     (BurrowStunEndpoint *self);
+/* The local address of the socket (or of the stream's connection). */
+GSocketAddress     *burrow_stun_endpoint_get_local_address (BurrowStunEndpoint *self);
 void                burrow_stun_endpoint_set_handler    (BurrowStunEndpoint        *self,
                                                          BurrowStunEndpointHandler  handler,
                                                          gpointer                   user_data);
@@ -65,6 +78,16 @@ BurrowStunMessage  *burrow_stun_endpoint_request_finish (BurrowStunEndpoint  *se
                                                          GAsyncResult        *result,
                                                          GSocketAddress     **from,
                                                          GError             **error);
+/* Sends without copying into a GBytes: @vectors are concatenated into one
+ * datagram (or one frame on a stream, where ChannelData is padded). @to is
+ * ignored on a stream. A full UDP send buffer drops the datagram and returns
+ * TRUE; on a stream the frame is queued, and a queue already holding
+ * 4 MiB fails with G_IO_ERROR_WOULD_BLOCK. */
+gboolean            burrow_stun_endpoint_send_vectors   (BurrowStunEndpoint *self,
+                                                         GSocketAddress     *to,
+                                                         GOutputVector      *vectors,
+                                                         guint               n_vectors,
+                                                         GError            **error);
 guint64             burrow_stun_endpoint_get_dropped    (BurrowStunEndpoint *self);
 guint               burrow_stun_endpoint_get_retransmissions (BurrowStunEndpoint *self);
 void                burrow_stun_endpoint_close          (BurrowStunEndpoint *self);

@@ -487,6 +487,42 @@ burrow_stun_message_get_address (BurrowStunMessage *msg,
 }
 
 /**
+ * burrow_stun_message_get_address_nth:
+ * @msg: a message
+ * @attribute: an address attribute type
+ * @n: which occurrence of @attribute, from 0
+ *
+ * Reads the @n-th occurrence of a transport address attribute, as
+ * [method@Burrow.StunMessage.get_address] reads the first. A TURN Allocate
+ * response for two address families carries XOR-RELAYED-ADDRESS twice
+ * (RFC 8656 section 7.3).
+ *
+ * Returns: (transfer full) (nullable): the address, or %NULL if @msg has
+ *   fewer than @n + 1 such attributes or that one is badly formed
+ *
+ * Since: 0.1
+ */
+GInetSocketAddress *
+burrow_stun_message_get_address_nth (BurrowStunMessage *msg,
+                                     guint16            attribute,
+                                     guint              n)
+{
+  guint i;
+
+  g_return_val_if_fail (msg != NULL, NULL);
+  for (i = 0; i < msg->attrs->len; i++) {
+    const BurrowStunAttrEntry *e = &g_array_index (msg->attrs, BurrowStunAttrEntry, i);
+
+    if (e->type != attribute)
+      continue;
+    if (n-- == 0)
+      return decode_address (msg, msg->buf->data + e->offset, e->length,
+          burrow_stun_is_xor_address_attribute (attribute));
+  }
+  return NULL;
+}
+
+/**
  * burrow_stun_message_get_xor_mapped_address:
  * @msg: a message
  *

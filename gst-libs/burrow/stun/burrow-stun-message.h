@@ -332,6 +332,10 @@ BURROW_API
 GInetSocketAddress *burrow_stun_message_get_address       (BurrowStunMessage *msg,
                                                            guint16            attribute);
 BURROW_API
+GInetSocketAddress *burrow_stun_message_get_address_nth   (BurrowStunMessage *msg,
+                                                           guint16            attribute,
+                                                           guint              n);
+BURROW_API
 GInetSocketAddress *burrow_stun_message_get_xor_mapped_address (BurrowStunMessage *msg);
 BURROW_API
 GInetSocketAddress *burrow_stun_message_get_mapped_address (BurrowStunMessage *msg);

@@ -18,5 +18,6 @@
 #include <burrow/burrow-relay-allocation.h>
 #include <burrow/burrow-turn-client.h>
 #include <burrow/burrow-candidate.h>
+#include <burrow/burrow-agent.h>
 
 #undef __BURROW_H_INSIDE__

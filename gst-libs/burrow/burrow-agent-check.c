@@ -1,0 +1,990 @@
+/* burrow-agent-check.c: connectivity checks of the ICE agent
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * RFC 8445 section 6 and 7: pairs and their priorities, the check list
+ * with its frozen and waiting pairs per foundation, pacing, triggered
+ * checks, the STUN server side with role conflicts, regular and aggressive
+ * nomination, and the component states that follow. Every check carries
+ * MESSAGE-INTEGRITY and FINGERPRINT; whatever fails them changes nothing.
+ */
+#include "config.h"
+
+#undef G_LOG_DOMAIN
+#define G_LOG_DOMAIN "burrow-ice"
+
+#include <string.h>
+
+#include "burrow-error.h"
+#include "burrow-agent-private.h"
+#include "stun/burrow-stun-credentials.h"
+#include "stun/burrow-stun-private.h"
+#include "stun/burrow-stun-endpoint.h"
+#include "stun/burrow-stun-auth-private.h"
+
+/* how long the controlling agent waits for better pairs before it
+ * nominates the best valid one (regular nomination) */
+#define NOMINATION_DELAY_MS 200
+
+struct _BurrowAgentTransaction {
+  BurrowAgent *agent;
+  GBytes *tid;
+  BurrowAgentStream *stream;
+  BurrowAgentBase *base;
+  GSocketAddress *to;
+  GBytes *wire;
+  GBytes *key;                    /* the answer must be signed with it; NULL: gathering */
+  guint sent;
+  guint max_sends;
+  guint rto;
+  GSource *timer;
+  BurrowAgentPair *pair;          /* a check */
+  gboolean consent;               /* a consent or keep-alive check */
+  BurrowAgentGatherFunc gather_func;
+  GObject *gather_data;
+};
+
+static void pacing_start (BurrowAgent *agent);
+static void send_check (BurrowAgentPair *pair);
+
+/* ---- transactions ---- */
+
+void
+burrow_agent_transaction_free (BurrowAgentTransaction *t)
+{
+  if (t->timer) {
+    g_source_destroy (t->timer);
+    g_source_unref (t->timer);
+  }
+  if (t->pair && t->pair->check == t)
+    t->pair->check = NULL;
+  g_clear_pointer (&t->wire, g_bytes_unref);
+  g_clear_pointer (&t->key, g_bytes_unref);
+  g_clear_object (&t->to);
+  g_clear_object (&t->gather_data);
+  g_bytes_unref (t->tid);
+  g_free (t);
+}
+
+void
+burrow_agent_transactions_drop_stream (BurrowAgent *agent, BurrowAgentStream *stream)
+{
+  GHashTableIter iter;
+  BurrowAgentTransaction *t;
+
+  g_hash_table_iter_init (&iter, agent->transactions);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &t))
+    if (t->stream == stream)
+      g_hash_table_iter_remove (&iter);
+}
+
+static void transaction_timeout (BurrowAgentTransaction *t);
+
+static gboolean
+transaction_timer_cb (gpointer user_data)
+{
+  BurrowAgentTransaction *t = user_data;
+
+  g_clear_pointer (&t->timer, g_source_unref);
+  if (t->sent >= t->max_sends) {
+    transaction_timeout (t);
+    return G_SOURCE_REMOVE;
+  }
+  burrow_agent_base_send (t->base, t->to, g_bytes_get_data (t->wire, NULL),
+      g_bytes_get_size (t->wire));
+  t->sent++;
+  t->rto = MIN (t->rto * 2, 60000);
+  t->timer = g_timeout_source_new (t->rto);
+  g_source_set_static_name (t->timer, "[burrow] ICE retransmission");
+  g_source_set_callback (t->timer, transaction_timer_cb, t, NULL);
+  g_source_attach (t->timer, t->agent->context);
+  return G_SOURCE_REMOVE;
+}
+
+/* Sends @request through @base and keeps the transaction; takes nothing. */
+static BurrowAgentTransaction *
+transaction_start (BurrowAgent *agent, BurrowAgentBase *base, GSocketAddress *to,
+    BurrowStunMessage *request, const gchar *password)
+{
+  BurrowAgentTransaction *t = g_new0 (BurrowAgentTransaction, 1);
+  gsize tid_len;
+  const guint8 *tid = burrow_stun_message_get_transaction_id (request, &tid_len);
+  g_autoptr(GError) error = NULL;
+
+  t->agent = agent;
+  t->tid = g_bytes_new (tid, tid_len);
+  t->stream = base->component->stream;
+  t->base = base;
+  t->to = g_object_ref (to);
+  if (password)
+    t->key = burrow_stun_short_term_key (password, NULL);
+  t->wire = burrow_stun_message_serialize (request, BURROW_STUN_SIGN_FINGERPRINT |
+      (t->key ? BURROW_STUN_SIGN_MESSAGE_INTEGRITY : 0),
+      t->key ? g_bytes_get_data (t->key, NULL) : NULL, t->key ? g_bytes_get_size (t->key) : 0,
+      &error);
+  if (t->wire == NULL) {
+    g_warning ("Could not build a STUN request: %s", error->message);
+    burrow_agent_transaction_free (t);
+    return NULL;
+  }
+  t->max_sends = MAX (agent->max_retransmissions, 1);
+  t->rto = agent->initial_timeout_ms;
+  t->sent = 0;
+  g_hash_table_insert (agent->transactions, g_bytes_ref (t->tid), t);
+  /* the first send goes out now, the rest from the timer */
+  t->max_sends++;
+  t->rto = MAX (t->rto / 2, 1);
+  transaction_timer_cb (t);
+  t->max_sends--;
+  return t;
+}
+
+void
+burrow_agent_send_gather_request (BurrowAgentBase *base, GSocketAddress *server,
+    BurrowAgentGatherFunc func, gpointer user_data)
+{
+  g_autoptr(BurrowStunMessage) request = burrow_stun_message_new_request (BURROW_STUN_METHOD_BINDING);
+  BurrowAgentTransaction *t;
+
+  t = transaction_start (base->component->stream->agent, base, server, request, NULL);
+  if (t == NULL) {
+    func (base, NULL, user_data);
+    g_object_unref (user_data);
+    return;
+  }
+  t->gather_func = func;
+  t->gather_data = user_data;
+}
+
+/* ---- pairs ---- */
+
+static guint64
+pair_priority (BurrowAgent *agent, BurrowCandidate *local, BurrowCandidate *remote)
+{
+  guint64 g = agent->controlling ? burrow_candidate_get_priority (local) :
+      burrow_candidate_get_priority (remote);
+  guint64 d = agent->controlling ? burrow_candidate_get_priority (remote) :
+      burrow_candidate_get_priority (local);
+
+  return (MIN (g, d) << 32) + 2 * MAX (g, d) + (g > d ? 1 : 0);
+}
+
+static gint
+pair_compare (gconstpointer a, gconstpointer b)
+{
+  const BurrowAgentPair *pa = *(BurrowAgentPair **) a;
+  const BurrowAgentPair *pb = *(BurrowAgentPair **) b;
+
+  return pa->priority < pb->priority ? 1 : pa->priority > pb->priority ? -1 : 0;
+}
+
+void
+burrow_agent_pair_free (BurrowAgentPair *pair)
+{
+  BurrowAgent *agent = pair->component->stream->agent;
+
+  GHashTableIter iter;
+  BurrowAgentTransaction *t;
+
+  /* the check and any consent check of the pair */
+  g_hash_table_iter_init (&iter, agent->transactions);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &t))
+    if (t->pair == pair)
+      g_hash_table_iter_remove (&iter);
+  g_queue_remove (&pair->component->stream->triggered, pair);
+  g_clear_object (&pair->local);
+  g_clear_object (&pair->remote);
+  g_free (pair->foundation);
+  g_free (pair);
+}
+
+static GInetAddress *
+candidate_ip (BurrowCandidate *candidate)
+{
+  return g_inet_socket_address_get_address (burrow_candidate_get_address (candidate));
+}
+
+static gboolean
+same_family (BurrowCandidate *a, BurrowCandidate *b)
+{
+  return g_inet_address_get_family (candidate_ip (a)) == g_inet_address_get_family (candidate_ip (b));
+}
+
+static BurrowAgentPair *
+find_pair (BurrowAgentComponent *c, BurrowAgentBase *base, GSocketAddress *remote)
+{
+  BurrowAgentStream *s = c->stream;
+  guint i;
+
+  for (i = 0; i < s->pairs->len; i++) {
+    BurrowAgentPair *p = s->pairs->pdata[i];
+
+    if (p->component == c && p->base == base &&
+        burrow_socket_address_equal (G_SOCKET_ADDRESS (burrow_candidate_get_address (p->remote)),
+            remote))
+      return p;
+  }
+  return NULL;
+}
+
+static void
+pair_add (BurrowAgentComponent *c, BurrowAgentBase *base, BurrowCandidate *local,
+    BurrowCandidate *remote)
+{
+  BurrowAgentStream *s = c->stream;
+  BurrowAgent *agent = s->agent;
+  BurrowAgentPair *pair;
+
+  if (!same_family (local, remote) ||
+      find_pair (c, base, G_SOCKET_ADDRESS (burrow_candidate_get_address (remote))))
+    return;
+  if (s->pairs->len >= agent->max_checks) {
+    BurrowAgentPair *last = s->pairs->pdata[s->pairs->len - 1];
+
+    /* RFC 8445 6.1.2.5: keep the highest-priority pairs */
+    if (pair_priority (agent, local, remote) <= last->priority || last->state != BURROW_PAIR_FROZEN) {
+      agent->rejected++;
+      return;
+    }
+    g_ptr_array_remove_index (s->pairs, s->pairs->len - 1);
+  }
+  pair = g_new0 (BurrowAgentPair, 1);
+  pair->component = c;
+  pair->base = base;
+  pair->local = g_object_ref (local);
+  pair->remote = g_object_ref (remote);
+  pair->foundation = g_strdup_printf ("%s:%s", burrow_candidate_get_foundation (local),
+      burrow_candidate_get_foundation (remote));
+  pair->priority = pair_priority (agent, local, remote);
+  pair->state = BURROW_PAIR_FROZEN;
+  g_ptr_array_add (s->pairs, pair);
+  g_ptr_array_sort (s->pairs, pair_compare);
+  burrow_agent_base_permit (base, candidate_ip (remote));
+}
+
+void
+burrow_agent_pairs_add_local (BurrowAgentComponent *c, BurrowAgentBase *base,
+    BurrowCandidate *local)
+{
+  guint i;
+
+  for (i = 0; i < c->remote_candidates->len; i++)
+    pair_add (c, base, local, c->remote_candidates->pdata[i]);
+  burrow_agent_checks_start (c->stream);
+}
+
+void
+burrow_agent_pairs_add_remote (BurrowAgentComponent *c, BurrowCandidate *remote)
+{
+  BurrowAgent *agent = c->stream->agent;
+  guint i;
+
+  for (i = 0; i < c->bases->len; i++) {
+    BurrowAgentBase *base = c->bases->pdata[i];
+
+    if (base->candidate == NULL || (agent->force_relay && base->relay == NULL))
+      continue;
+    if (base->relay == NULL && base->socket == NULL)
+      continue;
+    pair_add (c, base, base->candidate, remote);
+  }
+}
+
+static void
+recompute_priorities (BurrowAgent *agent)
+{
+  guint i, j;
+
+  for (i = 0; i < agent->streams->len; i++) {
+    BurrowAgentStream *s = agent->streams->pdata[i];
+
+    for (j = 0; j < s->pairs->len; j++) {
+      BurrowAgentPair *p = s->pairs->pdata[j];
+
+      p->priority = pair_priority (agent, p->local, p->remote);
+    }
+    g_ptr_array_sort (s->pairs, pair_compare);
+  }
+}
+
+/* RFC 8445 6.1.2.6: for each foundation with nothing going on, the first
+ * frozen pair (highest priority) becomes waiting. */
+static void
+unfreeze (BurrowAgentStream *s, const gchar *foundation)
+{
+  g_autoptr(GHashTable) active = g_hash_table_new (g_str_hash, g_str_equal);
+  guint i;
+
+  for (i = 0; i < s->pairs->len; i++) {
+    BurrowAgentPair *p = s->pairs->pdata[i];
+
+    if (p->state != BURROW_PAIR_FROZEN && p->state != BURROW_PAIR_FAILED)
+      g_hash_table_add (active, p->foundation);
+  }
+  for (i = 0; i < s->pairs->len; i++) {
+    BurrowAgentPair *p = s->pairs->pdata[i];
+
+    if (p->state != BURROW_PAIR_FROZEN)
+      continue;
+    if (foundation ? strcmp (foundation, p->foundation) == 0 :
+        !g_hash_table_contains (active, p->foundation)) {
+      p->state = BURROW_PAIR_WAITING;
+      g_hash_table_add (active, p->foundation);
+    }
+  }
+}
+
+static gboolean
+stream_ready_for_checks (BurrowAgentStream *s)
+{
+  return s->remote_ufrag != NULL && s->remote_pwd != NULL && s->pairs->len > 0;
+}
+
+void
+burrow_agent_checks_start (BurrowAgentStream *s)
+{
+  guint i;
+
+  if (!stream_ready_for_checks (s))
+    return;
+  unfreeze (s, NULL);
+  for (i = 0; i < s->components->len; i++) {
+    BurrowAgentComponent *c = s->components->pdata[i];
+
+    if (c->state == BURROW_COMPONENT_STATE_DISCONNECTED ||
+        c->state == BURROW_COMPONENT_STATE_GATHERING)
+      burrow_agent_component_set_state (c, BURROW_COMPONENT_STATE_CONNECTING);
+  }
+  pacing_start (s->agent);
+}
+
+void
+burrow_agent_checks_stop (BurrowAgentStream *s)
+{
+  guint i;
+
+  g_queue_clear (&s->triggered);
+  for (i = 0; i < s->components->len; i++) {
+    BurrowAgentComponent *c = s->components->pdata[i];
+
+    if (c->nomination_timer) {
+      g_source_destroy (c->nomination_timer);
+      g_clear_pointer (&c->nomination_timer, g_source_unref);
+    }
+    /* the selected pair keeps carrying data (RFC 8445 section 9) */
+    if (c->selected && !c->selected_owned) {
+      guint index;
+
+      if (c->selected->check)
+        g_hash_table_remove (s->agent->transactions, c->selected->check->tid);
+      if (g_ptr_array_find (s->pairs, c->selected, &index))
+        g_ptr_array_steal_index (s->pairs, index);
+      c->selected_owned = TRUE;
+    }
+  }
+  g_ptr_array_set_size (s->pairs, 0);
+}
+
+/* ---- pacing ---- */
+
+static BurrowAgentPair *
+next_waiting (BurrowAgentStream *s)
+{
+  guint i;
+
+  for (i = 0; i < s->pairs->len; i++) {
+    BurrowAgentPair *p = s->pairs->pdata[i];
+
+    if (p->state == BURROW_PAIR_WAITING)
+      return p;
+  }
+  return NULL;
+}
+
+static gboolean
+has_frozen (BurrowAgentStream *s)
+{
+  guint i;
+
+  for (i = 0; i < s->pairs->len; i++)
+    if (((BurrowAgentPair *) s->pairs->pdata[i])->state == BURROW_PAIR_FROZEN)
+      return TRUE;
+  return FALSE;
+}
+
+/* One check for @s, if it has one to send. */
+static gboolean
+stream_tick (BurrowAgentStream *s)
+{
+  BurrowAgentPair *pair;
+
+  if (!stream_ready_for_checks (s))
+    return FALSE;
+  pair = g_queue_pop_head (&s->triggered);
+  if (pair == NULL)
+    pair = next_waiting (s);
+  if (pair == NULL && has_frozen (s)) {
+    unfreeze (s, NULL);
+    pair = next_waiting (s);
+  }
+  if (pair == NULL)
+    return FALSE;
+  send_check (pair);
+  return TRUE;
+}
+
+static gboolean
+pacing_cb (gpointer user_data)
+{
+  BurrowAgent *agent = user_data;
+  guint i, n = agent->streams->len;
+
+  /* Ta paces all the agent's checks together (RFC 8445 section 14) */
+  for (i = 0; i < n; i++) {
+    BurrowAgentStream *s = agent->streams->pdata[(agent->pacing_stream + i) % n];
+
+    if (stream_tick (s)) {
+      agent->pacing_stream = (agent->pacing_stream + i + 1) % n;
+      return G_SOURCE_CONTINUE;
+    }
+  }
+  g_clear_pointer (&agent->pacing_timer, g_source_unref);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+pacing_start (BurrowAgent *agent)
+{
+  if (agent->pacing_timer)
+    return;
+  agent->pacing_timer = g_timeout_source_new (agent->pacing_ms);
+  g_source_set_static_name (agent->pacing_timer, "[burrow] ICE pacing");
+  g_source_set_callback (agent->pacing_timer, pacing_cb, agent, NULL);
+  g_source_attach (agent->pacing_timer, agent->context);
+}
+
+static void
+trigger (BurrowAgentPair *pair)
+{
+  BurrowAgentStream *s = pair->component->stream;
+
+  if (pair->state == BURROW_PAIR_IN_PROGRESS || g_queue_find (&s->triggered, pair))
+    return;
+  pair->state = BURROW_PAIR_WAITING;
+  g_queue_push_tail (&s->triggered, pair);
+  pacing_start (s->agent);
+}
+
+/* ---- sending checks ---- */
+
+static BurrowStunMessage *
+build_check (BurrowAgentPair *pair, gboolean use_candidate)
+{
+  BurrowAgentStream *s = pair->component->stream;
+  BurrowAgent *agent = s->agent;
+  BurrowStunMessage *msg = burrow_stun_message_new_request (BURROW_STUN_METHOD_BINDING);
+  g_autofree gchar *username = g_strdup_printf ("%s:%s", s->remote_ufrag, s->local_ufrag);
+  /* RFC 8445 7.1.1: the priority a peer-reflexive candidate would get */
+  guint32 local_pref = (burrow_candidate_get_priority (pair->local) >> 8) & 0xffff;
+  guint32 priority = burrow_candidate_compute_priority (BURROW_CANDIDATE_TYPE_PEER_REFLEXIVE,
+      BURROW_CANDIDATE_TRANSPORT_UDP, local_pref, pair->component->id);
+
+  burrow_stun_message_add_string (msg, BURROW_STUN_ATTRIBUTE_USERNAME, username);
+  burrow_stun_message_add_uint32 (msg, BURROW_STUN_ATTRIBUTE_PRIORITY, priority);
+  burrow_stun_message_add_uint64 (msg, agent->controlling ? BURROW_STUN_ATTRIBUTE_ICE_CONTROLLING :
+      BURROW_STUN_ATTRIBUTE_ICE_CONTROLLED, agent->tie_breaker);
+  if (agent->controlling && use_candidate)
+    burrow_stun_message_add_flag (msg, BURROW_STUN_ATTRIBUTE_USE_CANDIDATE);
+  return msg;
+}
+
+static void
+send_check (BurrowAgentPair *pair)
+{
+  BurrowAgentStream *s = pair->component->stream;
+  BurrowAgent *agent = s->agent;
+  gboolean use_candidate = agent->controlling &&
+      (agent->nomination_mode == BURROW_NOMINATION_MODE_AGGRESSIVE || pair->use_candidate);
+  g_autoptr(BurrowStunMessage) msg = build_check (pair, use_candidate);
+
+  if (pair->check)
+    g_hash_table_remove (agent->transactions, pair->check->tid);
+  pair->state = BURROW_PAIR_IN_PROGRESS;
+  pair->check = transaction_start (agent, pair->base,
+      G_SOCKET_ADDRESS (burrow_candidate_get_address (pair->remote)), msg, s->remote_pwd);
+  if (pair->check == NULL) {
+    pair->state = BURROW_PAIR_FAILED;
+    return;
+  }
+  pair->check->pair = pair;
+  pair->use_candidate = use_candidate;
+}
+
+/* ---- selection, nomination, states ---- */
+
+static void
+select_pair (BurrowAgentComponent *c, BurrowAgentPair *pair)
+{
+  if (c->selected == pair)
+    return;
+  if (c->selected_owned) {
+    burrow_agent_pair_free (c->selected);
+    c->selected_owned = FALSE;
+  }
+  c->selected = pair;
+  pair->last_consent = g_get_monotonic_time ();
+  g_debug ("stream %u component %u selected %s", c->stream->id, c->id, pair->foundation);
+  burrow_agent_emit_selected_pair (c);
+}
+
+static BurrowAgentPair *
+best_valid (BurrowAgentComponent *c, gboolean nominated)
+{
+  guint i;
+
+  for (i = 0; i < c->stream->pairs->len; i++) {
+    BurrowAgentPair *p = c->stream->pairs->pdata[i];
+
+    if (p->component == c && p->valid && (!nominated || p->nominated))
+      return p;
+  }
+  return NULL;
+}
+
+void
+burrow_agent_component_update_state (BurrowAgentComponent *c)
+{
+  BurrowAgentStream *s = c->stream;
+  gboolean pending = FALSE, any = FALSE;
+  BurrowAgentPair *nominated = best_valid (c, TRUE);
+  guint i;
+
+  if (c->state == BURROW_COMPONENT_STATE_FAILED)
+    return;
+  if (nominated) {
+    select_pair (c, nominated);
+    burrow_agent_component_set_state (c, BURROW_COMPONENT_STATE_READY);
+    return;
+  }
+  if (c->state == BURROW_COMPONENT_STATE_READY && c->selected)
+    return;
+  if (best_valid (c, FALSE)) {
+    burrow_agent_component_set_state (c, BURROW_COMPONENT_STATE_CONNECTED);
+    return;
+  }
+  for (i = 0; i < s->pairs->len; i++) {
+    BurrowAgentPair *p = s->pairs->pdata[i];
+
+    if (p->component != c)
+      continue;
+    any = TRUE;
+    if (p->state != BURROW_PAIR_FAILED)
+      pending = TRUE;
+  }
+  /* with trickle ICE, more candidates may come until end-of-candidates */
+  if (any && !pending && s->gathering_done &&
+      (s->peer_gathering_done || !s->agent->ice_trickle))
+    burrow_agent_component_set_state (c, BURROW_COMPONENT_STATE_FAILED);
+}
+
+static gboolean
+nomination_timer_cb (gpointer user_data)
+{
+  BurrowAgentComponent *c = user_data;
+  BurrowAgentPair *best = best_valid (c, FALSE);
+
+  g_clear_pointer (&c->nomination_timer, g_source_unref);
+  if (best && !best->nominated && c->stream->agent->controlling) {
+    /* regular nomination: check the chosen pair again with USE-CANDIDATE */
+    best->use_candidate = TRUE;
+    trigger (best);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_nomination (BurrowAgentComponent *c)
+{
+  if (c->nomination_timer || best_valid (c, TRUE))
+    return;
+  c->nomination_timer = g_timeout_source_new (NOMINATION_DELAY_MS);
+  g_source_set_static_name (c->nomination_timer, "[burrow] ICE nomination");
+  g_source_set_callback (c->nomination_timer, nomination_timer_cb, c, NULL);
+  g_source_attach (c->nomination_timer, c->stream->agent->context);
+}
+
+gboolean
+burrow_agent_select_pair_by_foundation (BurrowAgentComponent *c, const gchar *lfoundation,
+    const gchar *rfoundation)
+{
+  BurrowAgentStream *s = c->stream;
+  guint i;
+
+  for (i = 0; i < s->pairs->len; i++) {
+    BurrowAgentPair *p = s->pairs->pdata[i];
+
+    if (p->component == c &&
+        g_strcmp0 (burrow_candidate_get_foundation (p->local), lfoundation) == 0 &&
+        g_strcmp0 (burrow_candidate_get_foundation (p->remote), rfoundation) == 0) {
+      p->valid = TRUE;
+      p->nominated = TRUE;
+      burrow_agent_component_update_state (c);
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+/* ---- answers to our checks ---- */
+
+static void
+add_local_prflx (BurrowAgentPair *pair, GInetSocketAddress *mapped)
+{
+  BurrowAgentComponent *c = pair->component;
+  BurrowCandidate *candidate;
+  g_autofree gchar *foundation = NULL;
+  guint i;
+
+  for (i = 0; i < c->local_candidates->len; i++)
+    if (burrow_socket_address_equal (G_SOCKET_ADDRESS (burrow_candidate_get_address (
+            c->local_candidates->pdata[i])), G_SOCKET_ADDRESS (mapped)))
+      return;
+  /* RFC 8445 7.2.5.3.1: a new peer-reflexive local candidate */
+  candidate = burrow_candidate_copy (pair->local);
+  burrow_candidate_set_candidate_type (candidate, BURROW_CANDIDATE_TYPE_PEER_REFLEXIVE);
+  burrow_candidate_set_address (candidate, mapped);
+  burrow_candidate_set_related_address (candidate, pair->base->address);
+  burrow_candidate_set_priority (candidate, burrow_candidate_compute_priority (
+      BURROW_CANDIDATE_TYPE_PEER_REFLEXIVE, BURROW_CANDIDATE_TRANSPORT_UDP,
+      (burrow_candidate_get_priority (pair->local) >> 8) & 0xffff, c->id));
+  foundation = burrow_candidate_make_foundation (BURROW_CANDIDATE_TYPE_PEER_REFLEXIVE,
+      g_inet_socket_address_get_address (pair->base->address), NULL,
+      BURROW_CANDIDATE_TRANSPORT_UDP);
+  burrow_candidate_set_foundation (candidate, foundation);
+  g_ptr_array_add (c->local_candidates, candidate);
+  burrow_agent_emit_new_candidate (c->stream->agent, candidate);
+}
+
+static void
+check_succeeded (BurrowAgentPair *pair, BurrowStunMessage *response, gboolean use_candidate)
+{
+  BurrowAgentComponent *c = pair->component;
+  BurrowAgent *agent = c->stream->agent;
+  g_autoptr(GInetSocketAddress) mapped = burrow_stun_message_get_xor_mapped_address (response);
+
+  if (mapped && !burrow_socket_address_equal (G_SOCKET_ADDRESS (mapped),
+          G_SOCKET_ADDRESS (burrow_candidate_get_address (pair->local))))
+    add_local_prflx (pair, mapped);
+  pair->state = BURROW_PAIR_SUCCEEDED;
+  pair->valid = TRUE;
+  pair->last_consent = g_get_monotonic_time ();
+  unfreeze (c->stream, pair->foundation);
+  if (agent->controlling && use_candidate)
+    pair->nominated = TRUE;
+  else if (!agent->controlling && pair->nominate_on_success)
+    pair->nominated = TRUE;
+  if (agent->controlling && !pair->nominated)
+    schedule_nomination (c);
+  if (!pair->nominated && c->selected == NULL)
+    select_pair (c, pair);
+  burrow_agent_component_update_state (c);
+}
+
+static void
+check_answered (BurrowAgentTransaction *t, BurrowStunMessage *response, GSocketAddress *from)
+{
+  BurrowAgentPair *pair = t->pair;
+  BurrowAgent *agent = t->agent;
+  gboolean use_candidate = pair->use_candidate;
+  guint code;
+
+  pair->check = NULL;
+  if (burrow_stun_message_get_message_class (response) == BURROW_STUN_CLASS_ERROR_RESPONSE) {
+    code = burrow_stun_response_error (response, NULL);
+    if (code == 487) {
+      /* RFC 8445 7.2.5.1: role conflict: switch and check again */
+      agent->controlling = !agent->controlling;
+      recompute_priorities (agent);
+      burrow_agent_notify_controlling (agent);
+      trigger (pair);
+      return;
+    }
+    pair->state = BURROW_PAIR_FAILED;
+  } else if (!burrow_socket_address_equal (from, t->to)) {
+    /* RFC 8445 7.2.5.2.1: the answer must come from where the check went */
+    pair->state = BURROW_PAIR_FAILED;
+  } else if (pair->component->selected == pair && pair->valid && !use_candidate &&
+             pair->state == BURROW_PAIR_SUCCEEDED) {
+    pair->last_consent = g_get_monotonic_time ();
+    return;
+  } else {
+    check_succeeded (pair, response, use_candidate);
+    return;
+  }
+  burrow_agent_component_update_state (pair->component);
+}
+
+static void
+transaction_timeout (BurrowAgentTransaction *t)
+{
+  BurrowAgentPair *pair = t->pair;
+  BurrowAgent *agent = t->agent;
+
+  if (t->gather_func) {
+    BurrowAgentGatherFunc func = t->gather_func;
+
+    t->gather_func = NULL;
+    func (t->base, NULL, t->gather_data);
+  } else if (pair && !t->consent) {
+    pair->check = NULL;
+    pair->state = BURROW_PAIR_FAILED;
+    t->pair = NULL;
+    burrow_agent_component_update_state (pair->component);
+  }
+  g_hash_table_remove (agent->transactions, t->tid);
+}
+
+static gboolean
+response_authentic (BurrowAgentTransaction *t, BurrowStunMessage *response)
+{
+  if (burrow_stun_message_has_attribute (response, BURROW_STUN_ATTRIBUTE_FINGERPRINT) &&
+      !burrow_stun_message_check_fingerprint (response))
+    return FALSE;
+  if (t->key == NULL)
+    return TRUE;
+  return burrow_stun_message_check_integrity (response, g_bytes_get_data (t->key, NULL),
+      g_bytes_get_size (t->key));
+}
+
+static void
+handle_response (BurrowAgent *agent, BurrowStunMessage *response, GSocketAddress *from)
+{
+  gsize len;
+  const guint8 *tid = burrow_stun_message_get_transaction_id (response, &len);
+  g_autoptr(GBytes) key = g_bytes_new_static (tid, len);
+  BurrowAgentTransaction *t = g_hash_table_lookup (agent->transactions, key);
+
+  if (t == NULL || burrow_stun_message_get_method (response) != BURROW_STUN_METHOD_BINDING ||
+      !response_authentic (t, response)) {
+    g_debug ("dropping a STUN response that answers no check or fails its integrity");
+    agent->rejected++;
+    return;
+  }
+  if (t->gather_func) {
+    BurrowAgentGatherFunc func = t->gather_func;
+
+    t->gather_func = NULL;
+    if (burrow_socket_address_equal (from, t->to) &&
+        burrow_stun_message_get_message_class (response) == BURROW_STUN_CLASS_SUCCESS_RESPONSE)
+      func (t->base, response, t->gather_data);
+    else
+      func (t->base, NULL, t->gather_data);
+  } else if (t->pair) {
+    if (t->consent)
+      t->pair->last_consent = g_get_monotonic_time ();
+    else
+      check_answered (t, response, from);
+  }
+  g_hash_table_remove (agent->transactions, key);
+}
+
+/* ---- checks from the peer (the STUN server side) ---- */
+
+static void
+send_response (BurrowAgentBase *base, GSocketAddress *to, BurrowStunMessage *request,
+    guint error_code, const gchar *password)
+{
+  g_autoptr(BurrowStunMessage) response = NULL;
+  g_autoptr(GBytes) key = burrow_stun_short_term_key (password, NULL);
+  g_autoptr(GBytes) wire = NULL;
+
+  if (error_code)
+    response = burrow_stun_message_new_error_response (request, error_code, "Role Conflict");
+  else {
+    response = burrow_stun_message_new_response (request, BURROW_STUN_CLASS_SUCCESS_RESPONSE);
+    burrow_stun_message_add_address (response, BURROW_STUN_ATTRIBUTE_XOR_MAPPED_ADDRESS,
+        G_INET_SOCKET_ADDRESS (to));
+  }
+  wire = burrow_stun_message_serialize (response, BURROW_STUN_SIGN_MESSAGE_INTEGRITY |
+      BURROW_STUN_SIGN_FINGERPRINT, g_bytes_get_data (key, NULL), g_bytes_get_size (key), NULL);
+  if (wire)
+    burrow_agent_base_send (base, to, g_bytes_get_data (wire, NULL), g_bytes_get_size (wire));
+}
+
+/* RFC 8445 7.3.1.1. Returns TRUE if the request must be answered 487. */
+static gboolean
+role_conflict (BurrowAgent *agent, BurrowStunMessage *request)
+{
+  guint64 theirs = 0;
+  gboolean conflict = FALSE;
+
+  if (agent->controlling &&
+      burrow_stun_message_get_uint64 (request, BURROW_STUN_ATTRIBUTE_ICE_CONTROLLING, &theirs)) {
+    if (agent->tie_breaker >= theirs)
+      return TRUE;
+    agent->controlling = FALSE;
+    conflict = TRUE;
+  } else if (!agent->controlling &&
+      burrow_stun_message_get_uint64 (request, BURROW_STUN_ATTRIBUTE_ICE_CONTROLLED, &theirs)) {
+    if (agent->tie_breaker < theirs)
+      return TRUE;
+    agent->controlling = TRUE;
+    conflict = TRUE;
+  }
+  if (conflict) {
+    g_debug ("role conflict: now %s", agent->controlling ? "controlling" : "controlled");
+    recompute_priorities (agent);
+    burrow_agent_notify_controlling (agent);
+  }
+  return FALSE;
+}
+
+static gboolean
+request_authentic (BurrowAgentStream *s, BurrowStunMessage *request)
+{
+  g_autofree gchar *username = burrow_stun_message_get_string (request,
+      BURROW_STUN_ATTRIBUTE_USERNAME);
+  g_autoptr(GBytes) key = NULL;
+  gsize ufrag_len = strlen (s->local_ufrag);
+
+  if (!burrow_stun_message_check_fingerprint (request) || username == NULL ||
+      strncmp (username, s->local_ufrag, ufrag_len) != 0 || username[ufrag_len] != ':')
+    return FALSE;
+  key = burrow_stun_short_term_key (s->local_pwd, NULL);
+  return key && burrow_stun_message_check_integrity (request, g_bytes_get_data (key, NULL),
+      g_bytes_get_size (key));
+}
+
+static BurrowCandidate *
+learn_remote_prflx (BurrowAgentComponent *c, GSocketAddress *from, guint32 priority)
+{
+  BurrowAgent *agent = c->stream->agent;
+  BurrowCandidate *candidate;
+  g_autofree gchar *foundation = NULL;
+  guint i;
+
+  for (i = 0; i < c->remote_candidates->len; i++) {
+    candidate = c->remote_candidates->pdata[i];
+    if (burrow_socket_address_equal (G_SOCKET_ADDRESS (burrow_candidate_get_address (candidate)),
+            from))
+      return candidate;
+  }
+  if (c->remote_candidates->len >= BURROW_AGENT_MAX_REMOTE_CANDIDATES) {
+    agent->rejected++;
+    return NULL;
+  }
+  /* RFC 8445 7.3.1.3: a peer-reflexive remote candidate */
+  candidate = burrow_candidate_new (BURROW_CANDIDATE_TYPE_PEER_REFLEXIVE);
+  burrow_candidate_set_address (candidate, G_INET_SOCKET_ADDRESS (from));
+  burrow_candidate_set_priority (candidate, priority);
+  foundation = g_strdup_printf ("prflx%u", c->remote_candidates->len);
+  burrow_candidate_set_foundation (candidate, foundation);
+  burrow_candidate_set_stream_id (candidate, c->stream->id);
+  burrow_candidate_set_component_id (candidate, c->id);
+  g_ptr_array_add (c->remote_candidates, candidate);
+  burrow_agent_emit_new_remote_candidate (agent, candidate);
+  return candidate;
+}
+
+static void
+handle_request (BurrowAgentBase *base, BurrowStunMessage *request, GSocketAddress *from)
+{
+  BurrowAgentComponent *c = base->component;
+  BurrowAgentStream *s = c->stream;
+  BurrowAgent *agent = s->agent;
+  BurrowCandidate *remote;
+  BurrowAgentPair *pair;
+  guint32 priority = 0;
+
+  if (burrow_stun_message_get_method (request) != BURROW_STUN_METHOD_BINDING ||
+      !request_authentic (s, request) ||
+      !burrow_stun_message_get_uint32 (request, BURROW_STUN_ATTRIBUTE_PRIORITY, &priority) ||
+      priority == 0) {
+    g_debug ("dropping a check that fails authentication");
+    agent->rejected++;
+    return;
+  }
+  if (role_conflict (agent, request)) {
+    send_response (base, from, request, 487, s->local_pwd);
+    return;
+  }
+  send_response (base, from, request, 0, s->local_pwd);
+  burrow_agent_emit_initial_binding (s);
+
+  remote = learn_remote_prflx (c, from, priority);
+  if (remote == NULL)
+    return;
+  if (base->candidate && (!agent->force_relay || base->relay))
+    pair_add (c, base, base->candidate, remote);
+  pair = find_pair (c, base, from);
+  if (pair == NULL)
+    return;
+  if (!agent->controlling &&
+      burrow_stun_message_has_attribute (request, BURROW_STUN_ATTRIBUTE_USE_CANDIDATE)) {
+    if (pair->state == BURROW_PAIR_SUCCEEDED) {
+      pair->nominated = TRUE;
+      burrow_agent_component_update_state (c);
+    } else {
+      pair->nominate_on_success = TRUE;
+    }
+  }
+  /* RFC 8445 7.3.1.4: a triggered check, unless it already worked */
+  if (pair->state != BURROW_PAIR_SUCCEEDED)
+    trigger (pair);
+  if (c->state == BURROW_COMPONENT_STATE_DISCONNECTED ||
+      c->state == BURROW_COMPONENT_STATE_GATHERING)
+    burrow_agent_component_set_state (c, BURROW_COMPONENT_STATE_CONNECTING);
+}
+
+/* ---- every datagram ---- */
+
+static gboolean
+from_remote (BurrowAgentComponent *c, GSocketAddress *from)
+{
+  guint i;
+
+  if (c->selected && burrow_socket_address_equal (G_SOCKET_ADDRESS (
+          burrow_candidate_get_address (c->selected->remote)), from))
+    return TRUE;
+  for (i = 0; i < c->remote_candidates->len; i++)
+    if (burrow_socket_address_equal (G_SOCKET_ADDRESS (burrow_candidate_get_address (
+            c->remote_candidates->pdata[i])), from))
+      return TRUE;
+  return FALSE;
+}
+
+void
+burrow_agent_receive (BurrowAgentBase *base, GSocketAddress *from, const guint8 *data, gsize len)
+{
+  BurrowAgentComponent *c = base->component;
+  BurrowAgent *agent = c->stream->agent;
+  g_autoptr(BurrowStunMessage) msg = NULL;
+
+  /* data first: STUN starts with two zero bits, RTP and most else do not */
+  if (len < 20 || (data[0] & 0xc0) != 0 || !burrow_stun_message_is_stun (data, len)) {
+    if (from_remote (c, from))
+      burrow_agent_deliver (c, data, len);
+    else
+      agent->rejected++;
+    return;
+  }
+  msg = burrow_stun_message_new_from_data (data, len, NULL);
+  if (msg == NULL) {
+    agent->rejected++;
+    return;
+  }
+  g_object_ref (agent);
+  switch (burrow_stun_message_get_message_class (msg)) {
+    case BURROW_STUN_CLASS_REQUEST:
+      handle_request (base, msg, from);
+      break;
+    case BURROW_STUN_CLASS_SUCCESS_RESPONSE:
+    case BURROW_STUN_CLASS_ERROR_RESPONSE:
+      handle_response (agent, msg, from);
+      break;
+    default:
+      /* Binding indications are keep-alives */
+      break;
+  }
+  g_object_unref (agent);
+}

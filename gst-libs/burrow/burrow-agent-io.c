@@ -1,0 +1,383 @@
+/* burrow-agent-io.c: data through the ICE agent's selected pairs
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Sending goes straight to the selected pair's socket (vectors, no copy);
+ * receiving hands each datagram to the attached callback or queues it for
+ * recv_messages.
+ */
+#include "config.h"
+
+#undef G_LOG_DOMAIN
+#define G_LOG_DOMAIN "burrow-ice"
+
+#include <string.h>
+
+#include "burrow-error.h"
+#include "burrow-agent-private.h"
+
+/* datagrams kept for recv_messages when nobody takes them */
+#define RECV_QUEUE_MAX 1024
+
+typedef struct {
+  BurrowAgent *agent;
+  guint stream_id;
+  guint component_id;
+  GBytes *data;
+} Delivery;
+
+static gboolean
+deliver_in_context_cb (gpointer user_data)
+{
+  Delivery *d = user_data;
+  BurrowAgentComponent *c = burrow_agent_find_component (d->agent, d->stream_id,
+      d->component_id);
+  gsize len;
+  const guint8 *buf = g_bytes_get_data (d->data, &len);
+
+  if (c && c->recv_func)
+    c->recv_func (d->agent, d->stream_id, d->component_id, (guint) len, buf, c->recv_data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+delivery_free (Delivery *d)
+{
+  g_object_unref (d->agent);
+  g_bytes_unref (d->data);
+  g_free (d);
+}
+
+void
+burrow_agent_deliver (BurrowAgentComponent *c, const guint8 *data, gsize len)
+{
+  BurrowAgent *agent = c->stream->agent;
+
+  if (c->recv_func) {
+    if (c->recv_context == NULL || c->recv_context == agent->context) {
+      c->recv_func (agent, c->stream->id, c->id, (guint) len, data, c->recv_data);
+    } else {
+      Delivery *d = g_new (Delivery, 1);
+
+      d->agent = g_object_ref (agent);
+      d->stream_id = c->stream->id;
+      d->component_id = c->id;
+      d->data = g_bytes_new (data, len);
+      g_main_context_invoke_full (c->recv_context, G_PRIORITY_DEFAULT, deliver_in_context_cb,
+          d, (GDestroyNotify) delivery_free);
+    }
+    return;
+  }
+  g_mutex_lock (&c->recv_lock);
+  g_queue_push_tail (&c->recv_queue, g_bytes_new (data, len));
+  while (c->recv_queue.length > RECV_QUEUE_MAX)
+    g_bytes_unref (g_queue_pop_head (&c->recv_queue));
+  g_cond_broadcast (&c->recv_cond);
+  g_mutex_unlock (&c->recv_lock);
+}
+
+void
+burrow_agent_component_recv_close (BurrowAgentComponent *c)
+{
+  g_mutex_lock (&c->recv_lock);
+  c->recv_closed = TRUE;
+  g_cond_broadcast (&c->recv_cond);
+  g_mutex_unlock (&c->recv_lock);
+}
+
+/**
+ * burrow_agent_attach_recv:
+ * @agent: an agent
+ * @stream_id: a stream
+ * @component_id: a component
+ * @ctx: (nullable): the context to call @func on, or %NULL for the agent's
+ * @func: (scope notified) (nullable): called for each datagram, or %NULL to
+ *   detach
+ * @data: (closure func): data for @func
+ *
+ * Hands every datagram the component receives to @func, as
+ * `nice_agent_attach_recv()` does; unlike libnice's, the callback is
+ * introspectable and gets the data as bytes.
+ *
+ * Returns: %TRUE if the component exists
+ *
+ * Since: 0.1
+ */
+gboolean
+burrow_agent_attach_recv (BurrowAgent *agent, guint stream_id, guint component_id,
+    GMainContext *ctx, BurrowAgentRecvFunc func, gpointer data)
+{
+  BurrowAgentComponent *c;
+
+  g_return_val_if_fail (BURROW_IS_AGENT (agent), FALSE);
+  c = burrow_agent_find_component (agent, stream_id, component_id);
+  if (c == NULL)
+    return FALSE;
+  if (c->recv_context)
+    g_main_context_unref (c->recv_context);
+  c->recv_context = ctx ? g_main_context_ref (ctx) : NULL;
+  c->recv_func = func;
+  c->recv_data = data;
+  return TRUE;
+}
+
+static gboolean
+selected_target (BurrowAgent *agent, guint stream_id, guint component_id,
+    BurrowAgentBase **base, GSocketAddress **to)
+{
+  BurrowAgentComponent *c = burrow_agent_find_component (agent, stream_id, component_id);
+
+  if (c == NULL || c->selected == NULL || c->state == BURROW_COMPONENT_STATE_FAILED)
+    return FALSE;
+  *base = c->selected->base;
+  *to = G_SOCKET_ADDRESS (burrow_candidate_get_address (c->selected->remote));
+  return TRUE;
+}
+
+/**
+ * burrow_agent_send:
+ * @agent: an agent
+ * @stream_id: a stream
+ * @component_id: a component
+ * @len: the length of @buf
+ * @buf: (array length=len): the data
+ *
+ * Sends one datagram on the component's selected pair.
+ *
+ * Returns: @len if it was sent, -1 if there is no selected pair yet or the
+ *   socket would block
+ *
+ * Since: 0.1
+ */
+gint
+burrow_agent_send (BurrowAgent *agent, guint stream_id, guint component_id, guint len,
+    const guint8 *buf)
+{
+  BurrowAgentBase *base;
+  GSocketAddress *to;
+
+  g_return_val_if_fail (BURROW_IS_AGENT (agent), -1);
+  g_return_val_if_fail (buf != NULL || len == 0, -1);
+  if (len > G_MAXINT || !selected_target (agent, stream_id, component_id, &base, &to))
+    return -1;
+  return burrow_agent_base_send (base, to, buf, len) ? (gint) len : -1;
+}
+
+static gboolean
+send_one (BurrowAgentBase *base, GSocketAddress *to, const BurrowOutputMessage *m,
+    GError **error)
+{
+  guint8 buffer[65536];
+  gsize total = 0;
+  gint i;
+
+  if (base->socket)
+    return g_socket_send_message (base->socket, to, m->buffers, m->n_buffers, NULL, 0, 0,
+        NULL, error) >= 0;
+  /* through a relay: one contiguous payload */
+  for (i = 0; i < m->n_buffers || (m->n_buffers < 0 && m->buffers[i].buffer); i++) {
+    if (m->buffers[i].size > sizeof buffer - total) {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
+          "The message is larger than a datagram");
+      return FALSE;
+    }
+    memcpy (buffer + total, m->buffers[i].buffer, m->buffers[i].size);
+    total += m->buffers[i].size;
+  }
+  if (!burrow_agent_base_send (base, to, buffer, total)) {
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Could not send through the relay");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/**
+ * burrow_agent_send_messages_nonblocking:
+ * @agent: an agent
+ * @stream_id: a stream
+ * @component_id: a component
+ * @messages: (array length=n_messages): the datagrams
+ * @n_messages: how many
+ * @cancellable: (nullable): a cancellable
+ * @error: return location for an error
+ *
+ * Sends several datagrams without blocking, each gathered from its
+ * buffers without a copy.
+ *
+ * Returns: how many were sent, or -1 with @error set if none could be
+ *   (%G_IO_ERROR_WOULD_BLOCK when the socket is full, %G_IO_ERROR_BROKEN_PIPE
+ *   when there is no selected pair)
+ *
+ * Since: 0.1
+ */
+gint
+burrow_agent_send_messages_nonblocking (BurrowAgent *agent, guint stream_id,
+    guint component_id, const BurrowOutputMessage *messages, guint n_messages,
+    GCancellable *cancellable, GError **error)
+{
+  BurrowAgentBase *base;
+  GSocketAddress *to;
+  guint i;
+
+  g_return_val_if_fail (BURROW_IS_AGENT (agent), -1);
+  g_return_val_if_fail (messages != NULL || n_messages == 0, -1);
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return -1;
+  if (!selected_target (agent, stream_id, component_id, &base, &to)) {
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE,
+        "The component has no selected pair");
+    return -1;
+  }
+  for (i = 0; i < n_messages; i++) {
+    g_autoptr(GError) local_error = NULL;
+
+    if (!send_one (base, to, &messages[i], &local_error)) {
+      if (i > 0)
+        return (gint) i;
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return -1;
+    }
+  }
+  return (gint) n_messages;
+}
+
+static void
+fill_message (BurrowInputMessage *m, GBytes *data)
+{
+  gsize len, off = 0;
+  const guint8 *bytes = g_bytes_get_data (data, &len);
+  gint i;
+
+  for (i = 0; (m->n_buffers < 0 ? m->buffers[i].buffer != NULL : i < m->n_buffers) &&
+       off < len; i++) {
+    gsize n = MIN (m->buffers[i].size, len - off);
+
+    memcpy (m->buffers[i].buffer, bytes + off, n);
+    off += n;
+  }
+  m->length = off;
+}
+
+static gboolean
+wake_cb (gpointer user_data)
+{
+  return G_SOURCE_REMOVE;
+}
+
+/* Waits for a queued datagram: iterates the agent's context when this
+ * thread can own it, else waits for the thread that runs it. */
+static GBytes *
+wait_datagram (BurrowAgent *agent, BurrowAgentComponent *c, GCancellable *cancellable)
+{
+  GBytes *data = NULL;
+
+  while (!g_cancellable_is_cancelled (cancellable)) {
+    g_mutex_lock (&c->recv_lock);
+    data = g_queue_pop_head (&c->recv_queue);
+    if (data == NULL && !c->recv_closed && !g_main_context_is_owner (agent->context) &&
+        !g_main_context_acquire (agent->context)) {
+      g_cond_wait_until (&c->recv_cond, &c->recv_lock, g_get_monotonic_time () + 50000);
+      g_mutex_unlock (&c->recv_lock);
+      continue;
+    }
+    g_mutex_unlock (&c->recv_lock);
+    if (data || c->recv_closed)
+      break;
+    {
+      GSource *wake = g_timeout_source_new (100);
+
+      g_source_set_callback (wake, wake_cb, NULL, NULL);
+      g_source_attach (wake, agent->context);
+      g_main_context_iteration (agent->context, TRUE);
+      g_source_destroy (wake);
+      g_source_unref (wake);
+      g_main_context_release (agent->context);
+    }
+  }
+  return data;
+}
+
+/**
+ * burrow_agent_recv_messages:
+ * @agent: an agent
+ * @stream_id: a stream
+ * @component_id: a component
+ * @messages: (array length=n_messages): where to put datagrams
+ * @n_messages: how many at most
+ * @cancellable: (nullable): cancels the wait
+ * @error: return location for an error
+ *
+ * Receives datagrams, blocking until at least one arrives, as
+ * `nice_agent_recv_messages()` does. Not for components with a callback
+ * from [method@Burrow.Agent.attach_recv].
+ *
+ * Returns: how many datagrams were received, or -1 with @error set
+ *
+ * Since: 0.1
+ */
+gint
+burrow_agent_recv_messages (BurrowAgent *agent, guint stream_id, guint component_id,
+    BurrowInputMessage *messages, guint n_messages, GCancellable *cancellable, GError **error)
+{
+  BurrowAgentComponent *c;
+  GBytes *data;
+  guint n = 0;
+
+  g_return_val_if_fail (BURROW_IS_AGENT (agent), -1);
+  g_return_val_if_fail (messages != NULL || n_messages == 0, -1);
+  c = burrow_agent_find_component (agent, stream_id, component_id);
+  if (c == NULL) {
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE, "No such component");
+    return -1;
+  }
+  if (n_messages == 0)
+    return 0;
+  data = wait_datagram (agent, c, cancellable);
+  if (data == NULL) {
+    if (!g_cancellable_set_error_if_cancelled (cancellable, error))
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED, "The component is closed");
+    return -1;
+  }
+  do {
+    fill_message (&messages[n++], data);
+    g_bytes_unref (data);
+    g_mutex_lock (&c->recv_lock);
+    data = n < n_messages ? g_queue_pop_head (&c->recv_queue) : NULL;
+    g_mutex_unlock (&c->recv_lock);
+  } while (data);
+  return (gint) n;
+}
+
+/**
+ * burrow_agent_recv:
+ * @agent: an agent
+ * @stream_id: a stream
+ * @component_id: a component
+ * @cancellable: (nullable): cancels the wait
+ * @error: return location for an error
+ *
+ * Receives one datagram as bytes, blocking until it arrives: the
+ * binding-friendly form of [method@Burrow.Agent.recv_messages].
+ *
+ * Returns: (transfer full): the datagram, or %NULL with @error set
+ *
+ * Since: 0.1
+ */
+GBytes *
+burrow_agent_recv (BurrowAgent *agent, guint stream_id, guint component_id,
+    GCancellable *cancellable, GError **error)
+{
+  BurrowAgentComponent *c;
+  GBytes *data;
+
+  g_return_val_if_fail (BURROW_IS_AGENT (agent), NULL);
+  c = burrow_agent_find_component (agent, stream_id, component_id);
+  if (c == NULL) {
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE, "No such component");
+    return NULL;
+  }
+  data = wait_datagram (agent, c, cancellable);
+  if (data == NULL && !g_cancellable_set_error_if_cancelled (cancellable, error))
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED, "The component is closed");
+  return data;
+}

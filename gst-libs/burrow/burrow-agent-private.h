@@ -1,0 +1,218 @@
+/* burrow-agent-private.h: the ICE agent's state (private)
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Shared by burrow-agent.c (the object, streams and the public API),
+ * burrow-agent-gather.c (sockets and candidates), burrow-agent-check.c
+ * (connectivity checks, nomination, states), burrow-agent-io.c (data) and
+ * burrow-agent-sdp.c (SDP).
+ */
+#pragma once
+
+#include "burrow-agent.h"
+#include "burrow-candidate.h"
+#include "burrow-turn-client.h"
+#include "stun/burrow-stun-message.h"
+
+G_BEGIN_DECLS
+
+/* bounds on what a peer can make us do */
+#define BURROW_AGENT_MAX_REMOTE_CANDIDATES 100
+#define BURROW_AGENT_MAX_STREAMS 64
+#define BURROW_AGENT_MAX_COMPONENTS 256
+
+typedef struct _BurrowAgentStream BurrowAgentStream;
+typedef struct _BurrowAgentComponent BurrowAgentComponent;
+typedef struct _BurrowAgentBase BurrowAgentBase;
+typedef struct _BurrowAgentPair BurrowAgentPair;
+typedef struct _BurrowAgentTransaction BurrowAgentTransaction;
+
+/* Where local candidates send from: a UDP socket (host candidates, and the
+ * server-reflexive ones based on it) or a TURN allocation (relayed). */
+struct _BurrowAgentBase {
+  BurrowAgentComponent *component;
+  GSocket *socket;                /* NULL for a relay */
+  GSource *source;
+  BurrowTurnClient *turn;         /* relay only */
+  BurrowRelayAllocation *relay;   /* relay only, once allocated */
+  guint relay_subscription;
+  GInetSocketAddress *address;    /* the base address */
+  BurrowCandidate *candidate;     /* the host or relayed candidate */
+};
+
+typedef struct {
+  gchar *server;
+  guint port;
+  gchar *username;
+  gchar *password;
+  BurrowRelayType type;
+} BurrowAgentRelayInfo;
+
+typedef enum {
+  BURROW_PAIR_FROZEN,
+  BURROW_PAIR_WAITING,
+  BURROW_PAIR_IN_PROGRESS,
+  BURROW_PAIR_SUCCEEDED,
+  BURROW_PAIR_FAILED,
+} BurrowAgentPairState;
+
+struct _BurrowAgentPair {
+  BurrowAgentComponent *component;
+  BurrowAgentBase *base;
+  BurrowCandidate *local;
+  BurrowCandidate *remote;
+  gchar *foundation;              /* local foundation ":" remote foundation */
+  guint64 priority;
+  BurrowAgentPairState state;
+  gboolean valid;
+  gboolean nominated;             /* USE-CANDIDATE seen or acknowledged */
+  gboolean nominate_on_success;   /* controlled: a USE-CANDIDATE came first */
+  gboolean use_candidate;         /* controlling: this check nominates */
+  BurrowAgentTransaction *check;  /* in flight */
+  gint64 last_consent;            /* monotonic µs of the last answer */
+};
+
+struct _BurrowAgentComponent {
+  BurrowAgentStream *stream;
+  guint id;
+  BurrowComponentState state;
+  guint min_port;
+  guint max_port;
+  GPtrArray *bases;               /* BurrowAgentBase */
+  GPtrArray *local_candidates;    /* BurrowCandidate */
+  GPtrArray *remote_candidates;   /* BurrowCandidate */
+  GPtrArray *relays;              /* BurrowAgentRelayInfo */
+  BurrowAgentPair *selected;
+  gboolean selected_owned;        /* kept across a restart, out of the check list */
+  GSource *nomination_timer;
+
+  /* receiving */
+  GMainContext *recv_context;
+  BurrowAgentRecvFunc recv_func;
+  gpointer recv_data;
+  GMutex recv_lock;
+  GCond recv_cond;
+  GQueue recv_queue;              /* GBytes, for recv_messages without a callback */
+  gboolean recv_closed;
+};
+
+struct _BurrowAgentStream {
+  BurrowAgent *agent;
+  guint id;
+  gchar *name;
+  gchar *local_ufrag;
+  gchar *local_pwd;
+  gchar *remote_ufrag;
+  gchar *remote_pwd;
+  GPtrArray *components;          /* BurrowAgentComponent, index id - 1 */
+  GPtrArray *pairs;               /* BurrowAgentPair, the check list, by priority */
+  GQueue triggered;               /* BurrowAgentPair, the triggered-check queue */
+  guint gathers_pending;
+  gboolean gathering;
+  gboolean gathering_done;
+  gboolean peer_gathering_done;
+  gboolean initial_binding_seen;
+};
+
+struct _BurrowAgent {
+  GObject parent_instance;
+
+  GMainContext *context;
+  BurrowCompatibility compat;
+  GPtrArray *streams;             /* BurrowAgentStream */
+  guint next_stream_id;
+  GPtrArray *local_addresses;     /* GInetAddress, added by the user */
+
+  /* properties */
+  gboolean controlling;
+  gboolean full_mode;
+  gchar *stun_server;
+  guint stun_server_port;
+  gboolean ice_udp;
+  gboolean ice_tcp;
+  gboolean upnp;
+  gboolean keepalive_conncheck;
+  gboolean force_relay;
+  BurrowNominationMode nomination_mode;
+  gboolean ice_trickle;
+  gboolean consent_freshness;
+  guint max_checks;
+  guint pacing_ms;
+  guint max_retransmissions;
+  guint initial_timeout_ms;
+
+  guint64 tie_breaker;
+  GHashTable *transactions;       /* transaction id -> BurrowAgentTransaction */
+  GSource *pacing_timer;
+  GSource *keepalive_timer;
+  guint pacing_stream;            /* round robin over the streams */
+  guint64 rejected;               /* requests and responses that failed checks */
+};
+
+/* burrow-agent.c */
+BurrowAgentStream    *burrow_agent_find_stream        (BurrowAgent *agent,
+                                                       guint        stream_id);
+BurrowAgentComponent *burrow_agent_find_component     (BurrowAgent *agent,
+                                                       guint        stream_id,
+                                                       guint        component_id);
+void                  burrow_agent_emit_new_candidate (BurrowAgent     *agent,
+                                                       BurrowCandidate *candidate);
+void                  burrow_agent_component_set_state (BurrowAgentComponent *component,
+                                                        BurrowComponentState  state);
+void                  burrow_agent_emit_selected_pair (BurrowAgentComponent *component);
+void                  burrow_agent_emit_gathering_done (BurrowAgentStream *stream);
+void                  burrow_agent_emit_new_remote_candidate (BurrowAgent     *agent,
+                                                              BurrowCandidate *candidate);
+void                  burrow_agent_emit_initial_binding (BurrowAgentStream *stream);
+void                  burrow_agent_notify_controlling (BurrowAgent *agent);
+
+/* burrow-agent-gather.c */
+gboolean  burrow_agent_gather_stream      (BurrowAgentStream *stream,
+                                           GError           **error);
+void      burrow_agent_base_free          (BurrowAgentBase *base);
+gboolean  burrow_agent_base_send          (BurrowAgentBase *base,
+                                           GSocketAddress  *to,
+                                           const guint8    *data,
+                                           gsize            len);
+void      burrow_agent_base_permit        (BurrowAgentBase *base,
+                                           GInetAddress    *peer);
+void      burrow_agent_relay_info_free    (BurrowAgentRelayInfo *info);
+void      burrow_agent_gather_done_one    (BurrowAgentStream *stream);
+
+/* burrow-agent-check.c: every datagram that arrives on a base */
+void      burrow_agent_receive            (BurrowAgentBase *base,
+                                           GSocketAddress  *from,
+                                           const guint8    *data,
+                                           gsize            len);
+/* a gathering Binding (no credentials) through a base; calls back with
+ * the response or NULL on timeout */
+typedef void (*BurrowAgentGatherFunc) (BurrowAgentBase   *base,
+                                       BurrowStunMessage *response,
+                                       gpointer           user_data);
+void      burrow_agent_send_gather_request (BurrowAgentBase       *base,
+                                            GSocketAddress        *server,
+                                            BurrowAgentGatherFunc  func,
+                                            gpointer               user_data);
+void      burrow_agent_pairs_add_remote   (BurrowAgentComponent *component,
+                                           BurrowCandidate      *remote);
+void      burrow_agent_pairs_add_local    (BurrowAgentComponent *component,
+                                           BurrowAgentBase      *base,
+                                           BurrowCandidate      *local);
+void      burrow_agent_checks_start       (BurrowAgentStream *stream);
+void      burrow_agent_checks_stop        (BurrowAgentStream *stream);
+void      burrow_agent_pair_free          (BurrowAgentPair *pair);
+void      burrow_agent_transactions_drop_stream (BurrowAgent       *agent,
+                                                 BurrowAgentStream *stream);
+void      burrow_agent_transaction_free   (BurrowAgentTransaction *t);
+void      burrow_agent_component_update_state (BurrowAgentComponent *component);
+gboolean  burrow_agent_select_pair_by_foundation (BurrowAgentComponent *component,
+                                                  const gchar          *lfoundation,
+                                                  const gchar          *rfoundation);
+
+/* burrow-agent-io.c */
+void      burrow_agent_deliver            (BurrowAgentComponent *component,
+                                           const guint8         *data,
+                                           gsize                 len);
+void      burrow_agent_component_recv_close (BurrowAgentComponent *component);
+
+G_END_DECLS

@@ -534,6 +534,7 @@ select_pair (BurrowAgentComponent *c, BurrowAgentPair *pair)
   c->selected = pair;
   pair->last_consent = g_get_monotonic_time ();
   g_debug ("stream %u component %u selected %s", c->stream->id, c->id, pair->foundation);
+  burrow_agent_keepalive_start (c->stream->agent);
   burrow_agent_emit_selected_pair (c);
 }
 
@@ -987,4 +988,79 @@ burrow_agent_receive (BurrowAgentBase *base, GSocketAddress *from, const guint8 
       break;
   }
   g_object_unref (agent);
+}
+
+/* ---- keep-alives and consent (RFC 8445 section 11, RFC 7675) ---- */
+
+/* consent is checked every 5 s (RFC 7675 section 5.1, randomised by the
+ * timer's own jitter) and lost after 30 s without an answer */
+#define CONSENT_INTERVAL_MS 5000
+#define CONSENT_TIMEOUT_US (30 * G_USEC_PER_SEC)
+#define KEEPALIVE_INTERVAL_MS 15000
+
+static void
+send_keepalive (BurrowAgentComponent *c, BurrowAgentPair *pair)
+{
+  BurrowAgent *agent = c->stream->agent;
+  GSocketAddress *to = G_SOCKET_ADDRESS (burrow_candidate_get_address (pair->remote));
+
+  if (agent->consent_freshness || agent->keepalive_conncheck) {
+    g_autoptr(BurrowStunMessage) msg = NULL;
+    BurrowAgentTransaction *t;
+
+    if (c->stream->remote_pwd == NULL)
+      return;
+    if (g_get_monotonic_time () - pair->last_consent > CONSENT_TIMEOUT_US) {
+      g_debug ("stream %u component %u: consent lost", c->stream->id, c->id);
+      burrow_agent_component_set_state (c, BURROW_COMPONENT_STATE_FAILED);
+      return;
+    }
+    msg = build_check (pair, FALSE);
+    t = transaction_start (agent, pair->base, to, msg, c->stream->remote_pwd);
+    if (t) {
+      t->pair = pair;
+      t->consent = TRUE;
+    }
+  } else {
+    g_autoptr(BurrowStunMessage) msg = burrow_stun_message_new_indication (
+        BURROW_STUN_METHOD_BINDING);
+    g_autoptr(GBytes) wire = burrow_stun_message_serialize (msg, BURROW_STUN_SIGN_FINGERPRINT,
+        NULL, 0, NULL);
+
+    if (wire)
+      burrow_agent_base_send (pair->base, to, g_bytes_get_data (wire, NULL),
+          g_bytes_get_size (wire));
+  }
+}
+
+static gboolean
+keepalive_cb (gpointer user_data)
+{
+  BurrowAgent *agent = user_data;
+  guint i, j;
+
+  for (i = 0; i < agent->streams->len; i++) {
+    BurrowAgentStream *s = agent->streams->pdata[i];
+
+    for (j = 0; j < s->components->len; j++) {
+      BurrowAgentComponent *c = s->components->pdata[j];
+
+      if (c->selected && c->state != BURROW_COMPONENT_STATE_FAILED)
+        send_keepalive (c, c->selected);
+    }
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+void
+burrow_agent_keepalive_start (BurrowAgent *agent)
+{
+  if (agent->keepalive_timer)
+    return;
+  agent->keepalive_timer = g_timeout_source_new (
+      agent->consent_freshness || agent->keepalive_conncheck ?
+      CONSENT_INTERVAL_MS : KEEPALIVE_INTERVAL_MS);
+  g_source_set_static_name (agent->keepalive_timer, "[burrow] ICE keep-alive");
+  g_source_set_callback (agent->keepalive_timer, keepalive_cb, agent, NULL);
+  g_source_attach (agent->keepalive_timer, agent->context);
 }

@@ -198,6 +198,7 @@ void      burrow_agent_pairs_add_remote   (BurrowAgentComponent *component,
 void      burrow_agent_pairs_add_local    (BurrowAgentComponent *component,
                                            BurrowAgentBase      *base,
                                            BurrowCandidate      *local);
+void      burrow_agent_keepalive_start    (BurrowAgent *agent);
 void      burrow_agent_checks_start       (BurrowAgentStream *stream);
 void      burrow_agent_checks_stop        (BurrowAgentStream *stream);
 void      burrow_agent_pair_free          (BurrowAgentPair *pair);

@@ -57,6 +57,7 @@ enum {
   PROP_STUN_PACING_TIMER,
   PROP_STUN_MAX_RETRANSMISSIONS,
   PROP_STUN_INITIAL_TIMEOUT,
+  PROP_REJECTED_PACKETS,
   N_PROPS
 };
 
@@ -1030,6 +1031,9 @@ burrow_agent_get_property (GObject *object, guint prop_id, GValue *value, GParam
     case PROP_NOMINATION_MODE:
       g_value_set_enum (value, self->nomination_mode);
       break;
+    case PROP_REJECTED_PACKETS:
+      g_value_set_uint64 (value, self->rejected);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -1236,6 +1240,18 @@ install_properties (GObjectClass *oc)
    */
   properties[PROP_STUN_INITIAL_TIMEOUT] = g_param_spec_uint ("stun-initial-timeout", NULL,
       NULL, 1, 60000, 200, rw);
+  /**
+   * BurrowAgent:rejected-packets:
+   *
+   * How many datagrams and candidates the agent rejected: checks that
+   * failed authentication, answers to no check of ours, data from unknown
+   * sources, remote candidates and pairs beyond the limits. Not in
+   * libnice; `G_MESSAGES_DEBUG=burrow-ice` logs each with its reason.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_REJECTED_PACKETS] = g_param_spec_uint64 ("rejected-packets", NULL, NULL,
+      0, G_MAXUINT64, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (oc, N_PROPS, properties);
 }
 

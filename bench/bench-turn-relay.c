@@ -4,10 +4,10 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * One allocation sends datagrams to one peer, a plain UDP socket in this
- * process that counts what arrives. Each sender is offered the same
- * schedule: a burst of datagrams every millisecond, which is what
- * turnutils_uclient does with -z 0 (its 1 ms timer sends at most 50 per
- * tick); Burrow and raw UDP also run unpaced, as fast as the sender goes.
+ * process that counts what arrives. turnutils_uclient -z 0 sends 50
+ * datagrams per tick of its 1 ms timer, however often that really ticks;
+ * Burrow and raw UDP run at the pace uclient kept, then 50 per 1 ms, then
+ * as fast as the sender goes.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -39,21 +39,20 @@ monotonic_ns (void)
   return (gint64) ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* Sends @n datagrams, @burst of them per millisecond tick, or all at once
- * for 0. A tick the sender misses is not made up, as with uclient's timer.
- * Returns how many sends failed. */
+/* Sends @n datagrams at @pace. A tick the sender misses is not made up,
+ * as with uclient's timer. Returns how many sends failed. */
 static guint64
 send_paced (SendFunc send_func, gpointer data, const guint8 *payload, gsize size, guint64 n,
-    guint burst)
+    const Pace *pace)
 {
   gint64 next = monotonic_ns ();
   guint64 i, errors = 0;
 
   for (i = 0; i < n; i++) {
-    if (burst && i > 0 && i % burst == 0) {
+    if (pace->burst && i > 0 && i % pace->burst == 0) {
       gint64 now = monotonic_ns ();
 
-      next += 1000000;
+      next += pace->tick_ns;
       if (next > now) {
         struct timespec ts = { next / 1000000000, next % 1000000000 };
 
@@ -113,13 +112,22 @@ finish_throughput (Bench *bench, Throughput *tp, const clockid_t *clock, guint64
     tp->failure = g_strdup ("nothing arrived at the peer");
 }
 
+/* Allocates, retrying once on a 437: uclient leaves allocations behind
+ * that a new socket may meet when the kernel gives it the same port. */
 static BurrowRelayAllocation *
-burrow_relay_to_peer (BurrowTurnClient *client, GInetSocketAddress *peer,
+burrow_relay_to_peer (Bench *bench, BurrowTurnClient **client, GInetSocketAddress *peer,
     gboolean channel, GError **error)
 {
   g_autoptr(BurrowRelayAllocation) allocation =
-      burrow_turn_client_allocate_sync (client, NULL, NULL, error);
+      burrow_turn_client_allocate_sync (*client, NULL, NULL, error);
 
+  if (g_error_matches (*error, BURROW_TURN_ERROR, BURROW_TURN_ERROR_ALLOCATION_MISMATCH)) {
+    g_clear_error (error);
+    g_object_unref (*client);
+    *client = burrow_turn_client_new ("127.0.0.1", bench->server->port, BENCH_TURN_USER,
+        BENCH_TURN_PASSWORD);
+    allocation = burrow_turn_client_allocate_sync (*client, NULL, NULL, error);
+  }
   if (allocation == NULL)
     return NULL;
   if (channel) {
@@ -133,7 +141,8 @@ burrow_relay_to_peer (BurrowTurnClient *client, GInetSocketAddress *peer,
 }
 
 void
-bench_run_burrow_throughput (Bench *bench, gboolean channel, guint burst, Throughput *tp)
+bench_run_burrow_throughput (Bench *bench, gboolean channel, const Pace *pace,
+    Throughput *tp)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(BurrowTurnClient) client = burrow_turn_client_new ("127.0.0.1",
@@ -144,7 +153,7 @@ bench_run_burrow_throughput (Bench *bench, gboolean channel, guint burst, Throug
   clockid_t clock = bench_thread_cpu_clock ();
   BurrowSender sender = { NULL, peer, NULL };
 
-  allocation = burrow_relay_to_peer (client, peer, channel, &error);
+  allocation = burrow_relay_to_peer (bench, &client, peer, channel, &error);
   if (allocation == NULL) {
     tp->failure = g_strdup (error->message);
     return;
@@ -152,7 +161,7 @@ bench_run_burrow_throughput (Bench *bench, gboolean channel, guint burst, Throug
   sender.allocation = allocation;
   bench_peer_start (bench->peer, bench->size, &clock);
   tp->send_errors = send_paced (burrow_send, &sender, bench->payload, bench->size,
-      bench->packets, burst);
+      bench->packets, pace);
   finish_throughput (bench, tp, &clock, bench->packets, 300, 10000, NULL);
   if (sender.first_error) {
     tp->failure = g_strdup_printf ("first send error: %s", sender.first_error->message);
@@ -163,7 +172,7 @@ bench_run_burrow_throughput (Bench *bench, gboolean channel, guint burst, Throug
 }
 
 void
-bench_run_raw_throughput (Bench *bench, guint burst, Throughput *tp)
+bench_run_raw_throughput (Bench *bench, const Pace *pace, Throughput *tp)
 {
   struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons (bench_peer_get_port (bench->peer)) };
   clockid_t clock = bench_thread_cpu_clock ();
@@ -178,7 +187,7 @@ bench_run_raw_throughput (Bench *bench, guint burst, Throughput *tp)
   }
   bench_peer_start (bench->peer, bench->size, &clock);
   tp->send_errors = send_paced (raw_send, GINT_TO_POINTER (fd), bench->payload,
-      bench->size, bench->packets, burst);
+      bench->size, bench->packets, pace);
   finish_throughput (bench, tp, &clock, bench->packets, 300, 10000, NULL);
   close (fd);
 }

@@ -13,7 +13,7 @@
 
 #include "bench-turn.h"
 
-static gint opt_packets = 50000;
+static gint opt_packets = 30000;
 static gint opt_size = 1200;
 static gint opt_burst = 50;
 static gint opt_allocations = 200;
@@ -23,11 +23,11 @@ static gboolean opt_no_max;
 
 static GOptionEntry entries[] = {
   { "packets", 'n', 0, G_OPTION_ARG_INT, &opt_packets,
-    "Datagrams per throughput run (default 50000)", "N" },
+    "Datagrams per throughput run (default 30000)", "N" },
   { "size", 'l', 0, G_OPTION_ARG_INT, &opt_size,
     "Payload bytes per datagram (default 1200)", "BYTES" },
   { "burst", 'b', 0, G_OPTION_ARG_INT, &opt_burst,
-    "Datagrams offered per millisecond in the paced runs (default 50, as uclient -z 0)", "N" },
+    "Datagrams per 1 ms tick in the runs paced by the millisecond (default 50)", "N" },
   { "allocations", 'a', 0, G_OPTION_ARG_INT, &opt_allocations,
     "Burrow allocate+release cycles and uclient clients in the setup runs (default 200)", "N" },
   { "rounds", 'r', 0, G_OPTION_ARG_INT, &opt_rounds,
@@ -57,17 +57,16 @@ setup_rate (const Setup *setup)
   return setup->elapsed_us > 0 ? setup->transactions * 1e6 / setup->elapsed_us : 0;
 }
 
-
 static void
 report_throughput (const gchar *what, const Throughput *tp)
 {
   if (tp->ran)
-    g_print ("  %-34s %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " arrived in %.3f s, "
+    g_print ("  %-40s %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " arrived in %.3f s, "
         "%.0f/s%s%s\n", what, tp->count.packets, tp->sent,
         (tp->count.last_us - tp->count.first_us) / 1e6, delivered_pps (tp),
         tp->failure ? "; " : "", tp->failure ? tp->failure : "");
   else
-    g_print ("  %-34s failed: %s\n", what, tp->failure);
+    g_print ("  %-40s failed: %s\n", what, tp->failure);
   fflush (stdout);
 }
 
@@ -75,11 +74,11 @@ static void
 report_setup (const gchar *what, const Setup *setup)
 {
   if (setup->ran)
-    g_print ("  %-34s %" G_GUINT64_FORMAT " transactions in %.3f s, %.0f/s%s%s\n", what,
+    g_print ("  %-40s %" G_GUINT64_FORMAT " transactions in %.3f s, %.0f/s%s%s\n", what,
         setup->transactions, setup->elapsed_us / 1e6, setup_rate (setup),
         setup->failure ? "; " : "", setup->failure ? setup->failure : "");
   else
-    g_print ("  %-34s failed: %s\n", what, setup->failure);
+    g_print ("  %-40s failed: %s\n", what, setup->failure);
   fflush (stdout);
 }
 
@@ -90,47 +89,87 @@ copy_raw (Throughput (*r)[N_COLS], guint from, guint to)
   r[to][COL_RAW].failure = g_strdup (r[from][COL_RAW].failure);
 }
 
+/* uclient at its own pace, then Burrow and raw UDP at the pace uclient
+ * kept: 50 datagrams per tick, ticks as far apart as uclient's were. */
+static void
+run_matched (Bench *bench, Throughput (*r)[N_COLS])
+{
+  Throughput *uc = &r[ROW_CHANNEL_MATCHED][COL_UCLIENT];
+  Pace pace = { BENCH_UCLIENT_BURST, 0 };
+
+  bench_run_uclient_throughput (bench, TRUE, uc);
+  report_throughput ("uclient ChannelData, -z 0", uc);
+  if (!uc->ran || delivered_pps (uc) <= 0)
+    return;
+  pace.tick_ns = (gint64) (BENCH_UCLIENT_BURST * 1e9 / delivered_pps (uc));
+  bench_run_raw_throughput (bench, &pace, &r[ROW_CHANNEL_MATCHED][COL_RAW]);
+  report_throughput ("raw UDP, uclient's pace", &r[ROW_CHANNEL_MATCHED][COL_RAW]);
+  copy_raw (r, ROW_CHANNEL_MATCHED, ROW_SEND_MATCHED);
+  bench_run_burrow_throughput (bench, TRUE, &pace, &r[ROW_CHANNEL_MATCHED][COL_BURROW]);
+  report_throughput ("burrow ChannelData, uclient's pace", &r[ROW_CHANNEL_MATCHED][COL_BURROW]);
+  bench_run_uclient_throughput (bench, FALSE, &r[ROW_SEND_MATCHED][COL_UCLIENT]);
+  report_throughput ("uclient Send indication, -z 0 -s", &r[ROW_SEND_MATCHED][COL_UCLIENT]);
+  bench_run_burrow_throughput (bench, FALSE, &pace, &r[ROW_SEND_MATCHED][COL_BURROW]);
+  report_throughput ("burrow Send indication, uclient's pace", &r[ROW_SEND_MATCHED][COL_BURROW]);
+}
+
+/* Burrow and raw UDP at one pace; uclient cannot keep it. */
+static void
+run_paced (Bench *bench, Throughput (*r)[N_COLS], guint channel_row, guint send_row,
+    const Pace *pace, const gchar *label)
+{
+  g_autofree gchar *raw = g_strdup_printf ("raw UDP, %s", label);
+  g_autofree gchar *channel = g_strdup_printf ("burrow ChannelData, %s", label);
+  g_autofree gchar *send = g_strdup_printf ("burrow Send indication, %s", label);
+
+  r[channel_row][COL_UCLIENT].not_applicable = TRUE;
+  r[send_row][COL_UCLIENT].not_applicable = TRUE;
+  bench_run_raw_throughput (bench, pace, &r[channel_row][COL_RAW]);
+  report_throughput (raw, &r[channel_row][COL_RAW]);
+  copy_raw (r, channel_row, send_row);
+  bench_run_burrow_throughput (bench, TRUE, pace, &r[channel_row][COL_BURROW]);
+  report_throughput (channel, &r[channel_row][COL_BURROW]);
+  bench_run_burrow_throughput (bench, FALSE, pace, &r[send_row][COL_BURROW]);
+  report_throughput (send, &r[send_row][COL_BURROW]);
+}
+
 static void
 run_relay (Bench *bench, guint round)
 {
   Throughput (*r)[N_COLS] = bench->relay[round];
+  Pace ms = { bench->burst, 1000000 };
+  Pace unpaced = { 0, 0 };
+  g_autofree gchar *label = g_strdup_printf ("%u per ms", bench->burst);
 
-  bench_run_raw_throughput (bench, bench->burst, &r[ROW_CHANNEL_PACED][COL_RAW]);
-  report_throughput ("raw UDP, paced", &r[ROW_CHANNEL_PACED][COL_RAW]);
-  copy_raw (r, ROW_CHANNEL_PACED, ROW_SEND_PACED);
-  bench_run_burrow_throughput (bench, TRUE, bench->burst, &r[ROW_CHANNEL_PACED][COL_BURROW]);
-  report_throughput ("burrow ChannelData, paced", &r[ROW_CHANNEL_PACED][COL_BURROW]);
-  if (bench->uclient) {
-    bench_run_uclient_throughput (bench, TRUE, &r[ROW_CHANNEL_PACED][COL_UCLIENT]);
-    report_throughput ("uclient ChannelData, -z 0", &r[ROW_CHANNEL_PACED][COL_UCLIENT]);
-  }
-  bench_run_burrow_throughput (bench, FALSE, bench->burst, &r[ROW_SEND_PACED][COL_BURROW]);
-  report_throughput ("burrow Send indication, paced", &r[ROW_SEND_PACED][COL_BURROW]);
-  if (bench->uclient) {
-    bench_run_uclient_throughput (bench, FALSE, &r[ROW_SEND_PACED][COL_UCLIENT]);
-    report_throughput ("uclient Send indication, -z 0 -s", &r[ROW_SEND_PACED][COL_UCLIENT]);
-  }
-  r[ROW_CHANNEL_MAX][COL_UCLIENT].not_applicable = TRUE;
-  r[ROW_SEND_MAX][COL_UCLIENT].not_applicable = TRUE;
-  if (!bench->unpaced)
-    return;
-  bench_run_raw_throughput (bench, 0, &r[ROW_CHANNEL_MAX][COL_RAW]);
-  report_throughput ("raw UDP, unpaced", &r[ROW_CHANNEL_MAX][COL_RAW]);
-  copy_raw (r, ROW_CHANNEL_MAX, ROW_SEND_MAX);
-  bench_run_burrow_throughput (bench, TRUE, 0, &r[ROW_CHANNEL_MAX][COL_BURROW]);
-  report_throughput ("burrow ChannelData, unpaced", &r[ROW_CHANNEL_MAX][COL_BURROW]);
-  bench_run_burrow_throughput (bench, FALSE, 0, &r[ROW_SEND_MAX][COL_BURROW]);
-  report_throughput ("burrow Send indication, unpaced", &r[ROW_SEND_MAX][COL_BURROW]);
+  if (bench->uclient)
+    run_matched (bench, r);
+  run_paced (bench, r, ROW_CHANNEL_PACED, ROW_SEND_PACED, &ms, label);
+  if (bench->unpaced)
+    run_paced (bench, r, ROW_CHANNEL_MAX, ROW_SEND_MAX, &unpaced, "unpaced");
 }
 
-/* uclient's set-up leaves allocations behind (it is stopped, and never
- * releases its probe allocation), so the set-up runs come after all relay
- * runs. */
+/* A fresh coturn for each set-up round: uclient leaves allocations behind
+ * (it never releases its probe allocation, and it is stopped), and a new
+ * socket that the kernel gives one of their ports gets a 437. */
+static gboolean
+restart_server (Bench *bench)
+{
+  g_autoptr(GError) error = NULL;
+
+  bench_turn_server_stop (bench->server);
+  bench->server = bench_turn_server_start (&error);
+  if (bench->server == NULL)
+    g_print ("  coturn did not start again: %s\n", error->message);
+  return bench->server != NULL;
+}
+
 static void
 run_setup (Bench *bench, guint round)
 {
   Setup *setup = bench->setup[round];
 
+  if (!restart_server (bench))
+    return;
   bench_run_raw_setup (bench, &setup[COL_RAW]);
   report_setup ("raw STUN Binding", &setup[COL_RAW]);
   bench_run_burrow_setup (bench, &setup[COL_BURROW]);
@@ -152,7 +191,7 @@ run_all (Bench *bench)
     g_print ("relay throughput, round %u of %u\n", round + 1, bench->rounds);
     run_relay (bench, round);
   }
-  for (round = 0; round < bench->rounds; round++) {
+  for (round = 0; round < bench->rounds && bench->server; round++) {
     g_print ("setup, round %u of %u\n", round + 1, bench->rounds);
     run_setup (bench, round);
   }
@@ -226,12 +265,14 @@ median_setup (const Bench *bench, guint col)
   return n ? ran[(n - 1) / 2] : &bench->setup[0][col];
 }
 
+#define METRIC_WIDTH 51
+
 static void
 print_row (const gchar *metric, gchar *cells[N_COLS])
 {
   guint col;
 
-  g_print ("%-48s", metric);
+  g_print ("%-" G_STRINGIFY (METRIC_WIDTH) "s", metric);
   for (col = 0; col < N_COLS; col++) {
     g_print (" | %17s", cells[col]);
     g_free (cells[col]);
@@ -271,7 +312,7 @@ print_relay_rows (const Bench *bench, guint row, const gchar *label)
 static void
 print_setup_rows (const Bench *bench)
 {
-  gchar *tps[N_COLS], *us[N_COLS], *allocs[N_COLS];
+  gchar *tps[N_COLS], *us[N_COLS], *allocs[N_COLS], *mismatches[N_COLS];
   guint col;
 
   for (col = 0; col < N_COLS; col++) {
@@ -282,52 +323,86 @@ print_setup_rows (const Bench *bench)
       tps[col] = g_strdup (s->failure ? "failed" : "-");
       us[col] = g_strdup (tps[col]);
       allocs[col] = g_strdup (tps[col]);
+      mismatches[col] = g_strdup (tps[col]);
       continue;
     }
     tps[col] = g_strdup_printf ("%.0f", s->transactions / seconds);
     us[col] = g_strdup_printf ("%.1f", (gdouble) s->elapsed_us / s->transactions);
     allocs[col] = col == COL_RAW ? g_strdup ("n/a") :
         g_strdup_printf ("%.0f", s->allocations / seconds);
+    mismatches[col] = col == COL_RAW ? g_strdup ("n/a") :
+        g_strdup_printf ("%" G_GUINT64_FORMAT, s->mismatches);
   }
   print_row ("setup: transactions/s, one at a time", tps);
   print_row ("setup: us per transaction", us);
   print_row ("setup: allocations/s (see notes)", allocs);
+  print_row ("setup: 437 answers, retried", mismatches);
 }
 
 static void
-print_notes (const Bench *bench)
+print_uclient_pace (const Bench *bench)
 {
-  const Setup *uc = median_setup (bench, COL_UCLIENT);
+  const Throughput *tp = median_throughput (bench, ROW_CHANNEL_MATCHED, COL_UCLIENT);
+  gdouble pps = delivered_pps (tp);
 
+  if (!tp->ran || pps <= 0)
+    return;
+  g_print ("- uclient's timer ticked every %.1f ms here (50 datagrams a tick, %.0f/s): its\n"
+      "  pkt/s is its own pace, not a relay limit. At that pace compare the sender CPU.\n",
+      BENCH_UCLIENT_BURST * 1000.0 / pps, pps);
+}
+
+static void
+print_relay_notes (const Bench *bench)
+{
   g_print ("\nNotes:\n"
       "- Each cell is the round with the median delivered pkt/s or transactions/s of %u\n"
       "  rounds; every run is listed above. The load average is printed because the\n"
       "  numbers are only as quiet as the machine.\n"
       "- Relay rows: one allocation over UDP sends %" G_GUINT64_FORMAT " datagrams of %"
-      G_GSIZE_FORMAT " bytes to one peer, a UDP socket\n"
-      "  in this process. Delivered pkt/s is what reached the peer, counted from the first\n"
-      "  to the last arrival; Mbit/s is payload only; loss is 1 - arrived/sent. \"Paced\"\n"
-      "  offers %u datagrams per 1 ms tick (uclient -z 0 does at most 50 per tick of its\n"
-      "  1 ms timer); \"unpaced\" sends as fast as the sender can (uclient cannot, n/a).\n"
+      G_GSIZE_FORMAT " bytes to one\n"
+      "  peer, a UDP socket in this process. Delivered pkt/s is what reached the peer,\n"
+      "  from the first to the last arrival; Mbit/s is payload only; loss is 1 - arrived/\n"
+      "  sent. uclient -z 0 sends 50 datagrams per tick of its 1 ms timer and cannot be\n"
+      "  made faster with one allocation. \"uclient's pace\": Burrow and raw UDP send 50\n"
+      "  per tick with the tick uclient kept in the same round. \"%u per ms\": 1 ms ticks,\n"
+      "  which uclient does not keep (n/a). \"unpaced\": as fast as the sender can.\n"
       "- Sender CPU is the CPU time of the sending thread (Burrow, raw) or process\n"
       "  (uclient) from the first arrival at the peer to the end of sending, per datagram.\n"
       "- Raw UDP sends the same datagrams straight to the peer without coturn: the ceiling.\n"
+      "  Unpaced, coturn cannot keep up and drops: those rows measure coturn with the\n"
+      "  sender competing for the same CPUs, and the sender's cost per datagram.\n"
       "- uclient is stopped once the peer has all its datagrams (or none came for 0.5 s):\n"
       "  it would wait 10 s for echoes otherwise; its own summary is not used, because its\n"
-      "  times are whole seconds and include a random 1-6 s start delay.\n"
-      "- Setup rows: requests answered one after the other. Burrow: %u allocate+release\n"
+      "  times are whole seconds and include a random 1-6 s start delay.\n",
+      bench->rounds, bench->packets, bench->size, bench->burst);
+  print_uclient_pace (bench);
+}
+
+static void
+print_setup_notes (const Bench *bench)
+{
+  const Setup *uc = median_setup (bench, COL_UCLIENT);
+
+  g_print ("- Setup rows: requests answered one after the other. Burrow: %u allocate+release\n"
       "  cycles with a fresh client, 3 transactions each (Allocate -> 401, Allocate,\n"
       "  Refresh 0). uclient: %u clients (-m), 10 transactions each (a probe and a real\n"
       "  allocation with Allocate -> 401, Allocate, Refresh, then 4 ChannelBinds), timed\n"
       "  from its -v output; its allocations/s counts both allocations but its time also\n"
       "  holds the ChannelBinds, so compare transactions/s. Raw: STUN Binding requests\n"
       "  (no authentication) on a plain socket, the floor of one transaction.\n",
-      bench->rounds, bench->packets, bench->size, bench->burst, bench->allocations,
-      bench->allocations);
-  if (uc->ran)
-    g_print ("- uclient sleeps 234 us between clients: without those %.3f s its rate would be\n"
-        "  %.0f transactions/s.\n", uc->pause_us / 1e6,
-        uc->transactions / ((uc->elapsed_us - uc->pause_us) / 1e6));
+      bench->allocations, bench->allocations);
+  g_print ("- Each set-up round starts a fresh coturn. A 437 (Allocation Mismatch) answers\n"
+      "  a new socket that the kernel gave the port of a session coturn still holds: for a\n"
+      "  second or two after a release, for the whole lifetime of an allocation nobody\n"
+      "  released (uclient abandons its probe allocation). uclient then sleeps 1 s and\n"
+      "  retries from a new socket; Burrow reports the 437, and the benchmark retries at\n"
+      "  once from a new client.\n");
+  if (uc->ran && uc->elapsed_us > uc->pause_us + uc->stall_us)
+    g_print ("- uclient slept %.3f s between clients (234 us each) and %.3f s after 437s:\n"
+        "  without those sleeps its rate would be %.0f transactions/s.\n",
+        uc->pause_us / 1e6, uc->stall_us / 1e6,
+        uc->transactions / ((uc->elapsed_us - uc->pause_us - uc->stall_us) / 1e6));
 }
 
 static gchar *
@@ -364,6 +439,8 @@ print_header (const Bench *bench)
 static void
 print_table (const Bench *bench)
 {
+  g_autofree gchar *channel_label = g_strdup_printf ("ChannelData, %u per ms", bench->burst);
+  g_autofree gchar *send_label = g_strdup_printf ("Send indication, %u per ms", bench->burst);
   gchar *names[N_COLS];
   guint col;
 
@@ -371,16 +448,22 @@ print_table (const Bench *bench)
   for (col = 0; col < N_COLS; col++)
     names[col] = g_strdup (col_names[col]);
   print_row ("metric", names);
-  g_print ("%s\n", "-------------------------------------------------+-------------------+"
-      "-------------------+-------------------");
-  print_relay_rows (bench, ROW_CHANNEL_PACED, "ChannelData, paced");
-  print_relay_rows (bench, ROW_SEND_PACED, "Send indication, paced");
+  for (col = 0; col < METRIC_WIDTH + N_COLS * 20; col++)
+    g_print ("%c", col >= METRIC_WIDTH && (col - METRIC_WIDTH) % 20 == 1 ? '+' : '-');
+  g_print ("\n");
+  if (bench->uclient) {
+    print_relay_rows (bench, ROW_CHANNEL_MATCHED, "ChannelData, uclient's pace");
+    print_relay_rows (bench, ROW_SEND_MATCHED, "Send indication, uclient's pace");
+  }
+  print_relay_rows (bench, ROW_CHANNEL_PACED, channel_label);
+  print_relay_rows (bench, ROW_SEND_PACED, send_label);
   if (bench->unpaced) {
     print_relay_rows (bench, ROW_CHANNEL_MAX, "ChannelData, unpaced");
     print_relay_rows (bench, ROW_SEND_MAX, "Send indication, unpaced");
   }
   print_setup_rows (bench);
-  print_notes (bench);
+  print_relay_notes (bench);
+  print_setup_notes (bench);
 }
 
 /* ---- main ---- */
@@ -457,8 +540,9 @@ main (int argc, char **argv)
     bench_clear (&bench);
     return 1;
   }
-  g_print ("coturn on 127.0.0.1:%u (log %s), peer on 127.0.0.1:%u\n",
-      bench.server->port, bench.server->log_file, bench_peer_get_port (bench.peer));
+  g_print ("coturn on 127.0.0.1:%u, peer on 127.0.0.1:%u%s%s\n", bench.server->port,
+      bench_peer_get_port (bench.peer), g_getenv ("BENCH_KEEP_LOGS") ? ", coturn log in " : "",
+      g_getenv ("BENCH_KEEP_LOGS") ? bench.server->dir : "");
   run_all (&bench);
   print_table (&bench);
   bench_clear (&bench);

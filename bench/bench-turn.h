@@ -29,11 +29,29 @@ typedef struct {
   guint64 allocations;            /* successful Allocate requests */
   guint64 clients;                /* clients made (Burrow, uclient) */
   gint64 elapsed_us;
+  guint64 mismatches;             /* 437 answers: a stale allocation on the 5-tuple */
   gint64 pause_us;                /* uclient's own sleeps between clients */
+  gint64 stall_us;                /* uclient's sleeps after a 437 */
 } Setup;
 
+/* How a sender is paced: @burst datagrams every @tick_ns, or as fast as
+ * it can for a @burst of 0. */
+typedef struct {
+  guint burst;
+  gint64 tick_ns;
+} Pace;
+
+/* uclient's timer sends at most 50 datagrams per tick (max_num) */
+#define BENCH_UCLIENT_BURST 50
+
 enum { COL_BURROW, COL_UCLIENT, COL_RAW, N_COLS };
-enum { ROW_CHANNEL_PACED, ROW_SEND_PACED, ROW_CHANNEL_MAX, ROW_SEND_MAX, N_ROWS };
+/* the same pace as uclient, 50 per 1 ms tick (--burst), as fast as possible */
+enum {
+  ROW_CHANNEL_MATCHED, ROW_SEND_MATCHED,
+  ROW_CHANNEL_PACED, ROW_SEND_PACED,
+  ROW_CHANNEL_MAX, ROW_SEND_MAX,
+  N_ROWS
+};
 
 #define BENCH_MAX_ROUNDS 9
 
@@ -54,9 +72,9 @@ typedef struct {
   Setup setup[BENCH_MAX_ROUNDS][N_COLS];
 } Bench;
 
-void         bench_run_burrow_throughput  (Bench *bench, gboolean channel, guint burst,
+void         bench_run_burrow_throughput  (Bench *bench, gboolean channel, const Pace *pace,
                                            Throughput *tp);
-void         bench_run_raw_throughput     (Bench *bench, guint burst, Throughput *tp);
+void         bench_run_raw_throughput     (Bench *bench, const Pace *pace, Throughput *tp);
 void         bench_run_uclient_throughput (Bench *bench, gboolean channel, Throughput *tp);
 
 void         bench_run_burrow_setup       (Bench *bench, Setup *setup);

@@ -819,6 +819,8 @@ test_release_frees_server_side (Fixture *f, gconstpointer data)
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) got = NULL;
   g_autoptr(GInetSocketAddress) peer_address = burrow_test_udp_peer_get_address (peer);
+  BurrowTransport transports[] = { BURROW_TRANSPORT_UDP, BURROW_TRANSPORT_TCP };
+  guint i;
 
   relayed = g_object_ref (burrow_relay_allocation_get_relayed_address (allocation));
   dropped_relayed = g_object_ref (burrow_relay_allocation_get_relayed_address (dropped));
@@ -844,9 +846,21 @@ test_release_frees_server_side (Fixture *f, gconstpointer data)
   g_assert_error (error, BURROW_TURN_ERROR, BURROW_TURN_ERROR_NO_ALLOCATION);
   g_clear_error (&error);
 
-  /* Dropping the last reference releases it too. */
+  /* Dropping the last reference releases it too, and so does close(),
+   * at once; over TCP as well. */
   g_clear_object (&dropped);
   wait_port_bindable (dropped_relayed);
+  for (i = 0; i < G_N_ELEMENTS (transports); i++) {
+    g_autoptr(BurrowTurnClient) closer = client_new (f->server, transports[i]);
+    g_autoptr(BurrowRelayAllocation) closed = allocate_ok (closer, NULL);
+    g_autoptr(GInetSocketAddress) closed_relayed = g_object_ref (
+        burrow_relay_allocation_get_relayed_address (closed));
+
+    burrow_relay_allocation_close (closed);
+    g_assert_cmpint (burrow_relay_allocation_get_state (closed), ==,
+        BURROW_RELAY_STATE_RELEASED);
+    wait_port_bindable (closed_relayed);
+  }
 
   /* And the client can allocate anew. */
   g_clear_object (&allocation);

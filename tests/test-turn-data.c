@@ -360,6 +360,18 @@ check_two_allocations (Fixture *f, BurrowTransport transport)
     send_ok (b, relayed_a, "b to a");
   for (i = 0; i < 3; i++)
     relay_expect (a, relayed_b, "b to a");
+
+  /* Every length modulo 4: over TCP and TLS, ChannelData is padded to a
+   * multiple of 4 both ways (RFC 8656 section 12.5) and Send/Data
+   * indications carry padded DATA. */
+  for (i = 1; i <= 8; i++) {
+    g_autofree gchar *text = g_strnfill (i, 'a' + i);
+
+    send_ok (b, relayed_a, text);
+    relay_expect (a, relayed_b, text);
+    send_ok (a, relayed_b, text);
+    relay_expect (b, relayed_a, text);
+  }
 }
 
 static void
@@ -471,8 +483,19 @@ test_no_permission (Fixture *f, gconstpointer data)
   Received received = { 0 };
   gint64 start;
 
-  permission_to (allocation, "127.0.0.2");
+  {
+    GInetAddress *friends[2];
+
+    friends[0] = g_inet_address_new_from_string ("127.0.0.2");
+    friends[1] = g_inet_address_new_from_string ("127.0.0.4");
+    g_assert_true (burrow_relay_allocation_create_permissions_sync (allocation, friends, 2,
+            NULL, &error));
+    g_assert_no_error (error);
+    g_object_unref (friends[0]);
+    g_object_unref (friends[1]);
+  }
   g_assert_true (has_permission (allocation, "127.0.0.2"));
+  g_assert_true (has_permission (allocation, "127.0.0.4"));
   g_assert_false (has_permission (allocation, "127.0.0.1"));
   received_connect (allocation, &received);
 
@@ -821,6 +844,21 @@ test_garbage_dropped (Fixture *f, gconstpointer data)
   stray_wire = burrow_stun_message_serialize (stray, BURROW_STUN_SIGN_FINGERPRINT, NULL, 0, NULL);
   inject_dropped (proxy, client, allocation, "a response to no request",
       g_bytes_get_data (stray_wire, NULL), g_bytes_get_size (stray_wire));
+  /* A well-formed Data indication from a permitted peer, but sent by
+   * someone other than the server. */
+  {
+    g_autoptr(BurrowTestUdpPeer) spoofer = burrow_test_udp_peer_new ("127.0.0.1");
+    g_autoptr(GBytes) spoofed = data_indication (peer_address, "spoofed");
+    guint64 before = dropped_total (client, allocation);
+    gint64 start = g_get_monotonic_time ();
+
+    g_test_message ("injecting a Data indication from another address");
+    burrow_test_udp_peer_send (spoofer, burrow_test_udp_proxy_get_client (proxy),
+        g_bytes_get_data (spoofed, NULL), g_bytes_get_size (spoofed));
+    while (dropped_total (client, allocation) == before && elapsed_ms (start) < 1000)
+      burrow_test_sleep (10);
+    g_assert_cmpuint (dropped_total (client, allocation), >, before);
+  }
   g_assert_cmpuint (received.texts->len, ==, 0);
 
   /* Nothing broke. */

@@ -51,7 +51,7 @@ static GOptionEntry entries[] = {
   { "token", 0, 0, G_OPTION_ARG_STRING, &opt_token,
     "Allocate the port reserved under this token (from --reserve)", "N" },
   { "ipv6", '6', 0, G_OPTION_ARG_NONE, &opt_ipv6, "Ask for an IPv6 relayed address", NULL },
-  { "lifetime", 'l', 0, G_OPTION_ARG_INT, &opt_lifetime,
+  { "lifetime", 0, 0, G_OPTION_ARG_INT, &opt_lifetime,
     "Lifetime to ask for, in seconds (default: the server's)", "S" },
   { "permit", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_permit,
     "Install a permission for this peer (repeatable)", "IP[:PORT]" },
@@ -61,7 +61,7 @@ static GOptionEntry entries[] = {
   { "echo", 'e', 0, G_OPTION_ARG_NONE, &opt_echo,
     "Stay running and send every datagram from a permitted peer back to it; "
     "Ctrl-C releases the allocation", NULL },
-  { "duration", 'd', 0, G_OPTION_ARG_INT, &opt_duration,
+  { "duration", 0, 0, G_OPTION_ARG_INT, &opt_duration,
     "With --echo, release the allocation and exit after this many seconds", "S" },
   { NULL }
 };
@@ -244,6 +244,8 @@ static BurrowTurnClient *
 make_client (const gchar *host, guint16 port, BurrowTransport transport)
 {
   const gchar *secret = opt_secret ? opt_secret : g_getenv ("BURROW_TURN_SECRET");
+  /* GTlsFileDatabase takes absolute paths only */
+  g_autofree gchar *ca_file = opt_ca_file ? g_canonicalize_filename (opt_ca_file, NULL) : NULL;
   g_autofree gchar *username = g_strdup (opt_username);
   g_autofree gchar *password = g_strdup (opt_password ? opt_password :
       g_getenv ("BURROW_TURN_PASSWORD"));
@@ -262,7 +264,7 @@ make_client (const gchar *host, guint16 port, BurrowTransport transport)
   client = burrow_turn_client_new (host, port, username, password);
   g_object_set (client,
       "transport", transport,
-      "tls-ca-file", opt_ca_file,
+      "tls-ca-file", ca_file,
       "tls-accept-invalid-certificates", opt_insecure,
       NULL);
   return client;

@@ -507,6 +507,8 @@ send_check (BurrowAgentPair *pair)
       (agent->nomination_mode == BURROW_NOMINATION_MODE_AGGRESSIVE || pair->use_candidate);
   g_autoptr(BurrowStunMessage) msg = build_check (pair, use_candidate);
 
+  g_debug ("stream %u component %u: check %s%s", s->id, pair->component->id, pair->foundation,
+      use_candidate ? " (nominating)" : "");
   if (pair->check)
     g_hash_table_remove (agent->transactions, pair->check->tid);
   pair->state = BURROW_PAIR_IN_PROGRESS;

@@ -284,8 +284,8 @@ burrow_agent_generate_local_candidate_sdp (BurrowAgent *agent, BurrowCandidate *
 
 /* Reading */
 
-/* Splits into lines at "\n", each without a trailing "\r"; NULL for text
- * over the bounds. */
+/* Splits into lines at "\n", each without trailing blanks or "\r"; NULL
+ * for text over the bounds. */
 static gchar **
 sdp_lines (const gchar *sdp)
 {
@@ -306,12 +306,8 @@ sdp_lines (const gchar *sdp)
   }
 
   lines = g_strsplit (sdp, "\n", -1);
-  for (i = 0; lines[i] != NULL; i++) {
-    gsize n = strlen (lines[i]);
-
-    if (n > 0 && lines[i][n - 1] == '\r')
-      lines[i][n - 1] = '\0';
-  }
+  for (i = 0; lines[i] != NULL; i++)
+    g_strchomp (lines[i]);
   return lines;
 }
 
@@ -327,15 +323,14 @@ sdp_credential (const gchar *line, const gchar *prefix, gchar **value)
     return FALSE;
   *value = NULL;
   for (p = line + strlen (prefix); *p != '\0'; p++) {
-    if (*p <= 0x20 || *p >= 0x7f) {
-      g_debug ("Remote SDP line '%s' has a bad byte 0x%02x; ignored", prefix,
-          (guchar) *p);
+    if ((guchar) *p <= 0x20 || (guchar) *p >= 0x7f) {
+      g_debug ("Remote SDP line '%s' has a bad byte 0x%02x; not used", prefix, (guchar) *p);
       return TRUE;
     }
   }
   p = line + strlen (prefix);
   if (*p == '\0')
-    g_debug ("Remote SDP line '%s' is empty; ignored", prefix);
+    g_debug ("Remote SDP line '%s' is empty; not used", prefix);
   else
     *value = g_strndup (p, SDP_MAX_CREDENTIAL);
   return TRUE;
@@ -534,7 +529,8 @@ parse_remote_line (BurrowAgent *agent, GArray *stream_ids, guint *next_stream,
  * ([method@Burrow.Agent.set_remote_credentials]) and its "a=candidate:"
  * lines its components' remote candidates
  * ([method@Burrow.Agent.set_remote_candidates]), which starts connectivity
- * checks. Other lines are skipped. Lines may end in "\r\n" or "\n".
+ * checks. Other lines are skipped. Lines may end in "\r\n" or "\n";
+ * trailing blanks are dropped.
  *
  * It fails, returning -1, where libnice does: on an ICE attribute before
  * the first "m=" line, on more "m=" lines than @agent has streams, on a

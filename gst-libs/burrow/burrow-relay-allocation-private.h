@@ -68,6 +68,9 @@ struct _BurrowRelayAllocation {
   guint receive_queue_size;
   gboolean receiving;             /* receive was called once */
 
+  guint8 tid_prefix[8];           /* Send indications: prefix + counter */
+  guint32 tid_counter;
+
   guint64 dropped;
 };
 

@@ -33,6 +33,7 @@ typedef struct {
   guint lifetime;
   gboolean dont_fragment;
   guint redirects;
+  guint mismatches;
   GPtrArray *tried;               /* GInetSocketAddress: servers tried */
 } AllocateData;
 
@@ -168,8 +169,17 @@ allocate_response_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   }
   if (burrow_stun_message_get_message_class (response) == BURROW_STUN_CLASS_ERROR_RESPONSE) {
-    if (burrow_stun_response_error (response, NULL) == 300) {
+    guint code = burrow_stun_response_error (response, NULL);
+
+    if (code == 300) {
       allocate_redirect (task, response);
+      return;
+    }
+    /* RFC 8656 7.3: the server still holds an allocation on this 5-tuple
+     * (a reused local port); a fresh socket is a new 5-tuple. */
+    if (code == 437 && self->local_port == 0 && data->mismatches++ == 0) {
+      g_debug ("437 on a reused 5-tuple, retrying from another local port");
+      allocate_connect (g_object_ref (task));
       return;
     }
     allocate_complete (self, task, NULL,

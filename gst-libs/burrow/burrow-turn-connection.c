@@ -179,7 +179,9 @@ socket_client_event_cb (GSocketClient *client, GSocketClientEvent event,
   }
   if (self->tls_ca_file) {
     g_autoptr(GError) error = NULL;
-    g_autoptr(GTlsDatabase) db = g_tls_file_database_new (self->tls_ca_file, &error);
+    /* GTlsFileDatabase wants an absolute path */
+    g_autofree gchar *path = g_canonicalize_filename (self->tls_ca_file, NULL);
+    g_autoptr(GTlsDatabase) db = g_tls_file_database_new (path, &error);
 
     if (db)
       g_tls_connection_set_database (G_TLS_CONNECTION (connection), db);

@@ -1,0 +1,437 @@
+/* bench-ice-pair.c: two Burrow agents, two libnice agents or two UDP
+ * sockets on 127.0.0.1, behind one interface
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Both libraries are driven the same way: host candidates on 127.0.0.1
+ * only (no TCP, no UPnP, no STUN server), one stream of one component, a
+ * receive callback attached on each side from the start (libnice reads its
+ * sockets only through it), non-trickle signalling: once both sides have
+ * gathered, credentials and candidates are swapped in one go.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <unistd.h>
+#include <glib-unix.h>
+
+#include <burrow/burrow.h>
+#include <nice/agent.h>
+#include <nice/nice-version.h>
+
+#include "bench-ice.h"
+
+#define RAW_RECV_BATCH 32
+
+const gchar *const bench_impl_names[BENCH_N_IMPLS] = { "burrow", "libnice", "raw UDP" };
+
+typedef struct {
+  BenchPair *pair;
+  gpointer agent;                 /* BurrowAgent or NiceAgent; NULL for raw */
+  guint stream;
+  GMainContext *ctx;
+  gboolean gathered;
+  guint state;
+  gint64 ready_us;
+  BenchCounter counter;
+  gint fd;                        /* raw */
+  GSource *source;                /* raw */
+  struct sockaddr_in address;     /* raw: where it is bound */
+} BenchSide;
+
+struct _BenchPair {
+  BenchImpl impl;
+  BenchSide side[2];              /* 0: A, controlling, sends; 1: B, receives */
+  gboolean exchanged;
+  gboolean failed;
+  gint64 start_us;
+  guint capacity;                 /* of the batch arrays below */
+  GOutputVector *vectors;
+  gpointer messages;              /* BurrowOutputMessage or NiceOutputMessage */
+  struct mmsghdr *mmsg;
+  struct iovec iov;
+};
+
+/* ---- what both libraries share ---- */
+
+static void
+count (BenchCounter *c, gsize len)
+{
+  if (len == c->size) {
+    c->last_us = g_get_monotonic_time ();
+    g_atomic_int_inc (&c->packets);
+  } else {
+    c->other++;
+  }
+}
+
+static void
+burrow_recv_cb (BurrowAgent *agent, guint stream_id, guint component_id, guint len,
+    const guint8 *buf, gpointer user_data)
+{
+  count (user_data, len);
+}
+
+static void
+nice_recv_cb (NiceAgent *agent, guint stream_id, guint component_id, guint len, gchar *buf,
+    gpointer user_data)
+{
+  count (user_data, len);
+}
+
+static void
+gathering_done_cb (GObject *agent, guint stream_id, gpointer user_data)
+{
+  BenchSide *s = user_data;
+
+  s->gathered = TRUE;
+}
+
+static void
+state_changed_cb (GObject *agent, guint stream_id, guint component_id, guint state,
+    gpointer user_data)
+{
+  BenchSide *s = user_data;
+
+  s->state = state;
+  /* the two libraries number their states alike */
+  if (state == BURROW_COMPONENT_STATE_READY && s->ready_us == 0)
+    s->ready_us = g_get_monotonic_time ();
+  else if (state == BURROW_COMPONENT_STATE_FAILED)
+    s->pair->failed = TRUE;
+}
+
+static void
+watch (BenchSide *s)
+{
+  g_signal_connect (s->agent, "candidate-gathering-done", G_CALLBACK (gathering_done_cb), s);
+  g_signal_connect (s->agent, "component-state-changed", G_CALLBACK (state_changed_cb), s);
+}
+
+/* ---- Burrow ---- */
+
+static void
+burrow_side_new (BenchSide *s, gboolean controlling)
+{
+  g_autoptr(GInetAddress) lo = g_inet_address_new_from_string ("127.0.0.1");
+  BurrowAgent *agent = burrow_agent_new (s->ctx, BURROW_COMPATIBILITY_RFC5245);
+
+  g_object_set (agent, "controlling-mode", controlling, "ice-tcp", FALSE, "upnp", FALSE, NULL);
+  burrow_agent_add_local_address (agent, lo);
+  s->agent = agent;
+  s->stream = burrow_agent_add_stream (agent, 1);
+  burrow_agent_attach_recv (agent, s->stream, 1, s->ctx, burrow_recv_cb, &s->counter);
+  watch (s);
+}
+
+static void
+burrow_give (BenchSide *from, BenchSide *to)
+{
+  g_autofree gchar *ufrag = NULL;
+  g_autofree gchar *pwd = NULL;
+  GSList *candidates;
+
+  burrow_agent_get_local_credentials (from->agent, from->stream, &ufrag, &pwd);
+  burrow_agent_set_remote_credentials (to->agent, to->stream, ufrag, pwd);
+  candidates = burrow_agent_get_local_candidates (from->agent, from->stream, 1);
+  burrow_agent_set_remote_candidates (to->agent, to->stream, 1, candidates);
+  g_slist_free_full (candidates, g_object_unref);
+}
+
+/* ---- libnice ---- */
+
+static void
+nice_side_new (BenchSide *s, gboolean controlling)
+{
+  NiceAgent *agent = nice_agent_new (s->ctx, NICE_COMPATIBILITY_RFC5245);
+  NiceAddress lo;
+
+  g_object_set (agent, "controlling-mode", controlling, "ice-tcp", FALSE, "upnp", FALSE, NULL);
+  nice_address_init (&lo);
+  nice_address_set_from_string (&lo, "127.0.0.1");
+  nice_agent_add_local_address (agent, &lo);
+  s->agent = agent;
+  s->stream = nice_agent_add_stream (agent, 1);
+  nice_agent_attach_recv (agent, s->stream, 1, s->ctx, nice_recv_cb, &s->counter);
+  watch (s);
+}
+
+static void
+nice_give (BenchSide *from, BenchSide *to)
+{
+  g_autofree gchar *ufrag = NULL;
+  g_autofree gchar *pwd = NULL;
+  GSList *candidates;
+
+  nice_agent_get_local_credentials (from->agent, from->stream, &ufrag, &pwd);
+  nice_agent_set_remote_credentials (to->agent, to->stream, ufrag, pwd);
+  candidates = nice_agent_get_local_candidates (from->agent, from->stream, 1);
+  nice_agent_set_remote_candidates (to->agent, to->stream, 1, candidates);
+  g_slist_free_full (candidates, (GDestroyNotify) nice_candidate_free);
+}
+
+/* ---- raw UDP: the same callback structure as the libraries' ---- */
+
+static gboolean
+raw_readable_cb (gint fd, GIOCondition condition, gpointer user_data)
+{
+  BenchSide *s = user_data;
+  static guint8 buffer[65536];
+  guint i;
+
+  for (i = 0; i < RAW_RECV_BATCH; i++) {
+    struct sockaddr_storage from;
+    socklen_t from_len = sizeof from;
+    gssize n = recvfrom (fd, buffer, sizeof buffer, 0, (struct sockaddr *) &from, &from_len);
+
+    if (n < 0)
+      break;
+    count (&s->counter, (gsize) n);
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+raw_side_new (BenchSide *s, GError **error)
+{
+  socklen_t len = sizeof s->address;
+
+  s->fd = socket (AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  memset (&s->address, 0, sizeof s->address);
+  s->address.sin_family = AF_INET;
+  s->address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+  if (s->fd < 0 || bind (s->fd, (struct sockaddr *) &s->address, sizeof s->address) < 0 ||
+      getsockname (s->fd, (struct sockaddr *) &s->address, &len) < 0) {
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "UDP socket: %s",
+        g_strerror (errno));
+    return FALSE;
+  }
+  s->source = g_unix_fd_source_new (s->fd, G_IO_IN);
+  g_source_set_callback (s->source, G_SOURCE_FUNC (raw_readable_cb), s, NULL);
+  g_source_attach (s->source, s->ctx);
+  return TRUE;
+}
+
+/* ---- the pair ---- */
+
+BenchPair *
+bench_pair_new (BenchImpl impl, GMainContext *ctx_a, GMainContext *ctx_b, GError **error)
+{
+  BenchPair *pair = g_new0 (BenchPair, 1);
+  guint i;
+
+  pair->impl = impl;
+  for (i = 0; i < 2; i++) {
+    BenchSide *s = &pair->side[i];
+
+    s->pair = pair;
+    s->ctx = i == 0 ? ctx_a : ctx_b;
+    s->fd = -1;
+    if (impl == BENCH_BURROW) {
+      burrow_side_new (s, i == 0);
+    } else if (impl == BENCH_LIBNICE) {
+      nice_side_new (s, i == 0);
+    } else if (!raw_side_new (s, error)) {
+      bench_pair_free (pair);
+      return NULL;
+    }
+  }
+  return pair;
+}
+
+void
+bench_pair_start (BenchPair *pair)
+{
+  pair->start_us = g_get_monotonic_time ();
+  if (pair->impl == BENCH_BURROW) {
+    burrow_agent_gather_candidates (pair->side[0].agent, pair->side[0].stream);
+    burrow_agent_gather_candidates (pair->side[1].agent, pair->side[1].stream);
+  } else if (pair->impl == BENCH_LIBNICE) {
+    nice_agent_gather_candidates (pair->side[0].agent, pair->side[0].stream);
+    nice_agent_gather_candidates (pair->side[1].agent, pair->side[1].stream);
+  } else {
+    pair->side[0].ready_us = pair->side[1].ready_us = pair->start_us;
+  }
+}
+
+/* Swaps credentials and candidates once both sides have gathered; TRUE
+ * once both are READY. */
+gboolean
+bench_pair_step (BenchPair *pair)
+{
+  BenchSide *a = &pair->side[0], *b = &pair->side[1];
+
+  if (pair->impl == BENCH_RAW)
+    return TRUE;
+  if (!pair->exchanged && a->gathered && b->gathered) {
+    pair->exchanged = TRUE;
+    if (pair->impl == BENCH_BURROW) {
+      burrow_give (a, b);
+      burrow_give (b, a);
+    } else {
+      nice_give (a, b);
+      nice_give (b, a);
+    }
+  }
+  return a->ready_us != 0 && b->ready_us != 0;
+}
+
+gboolean
+bench_pair_failed (BenchPair *pair)
+{
+  return pair->failed;
+}
+
+/* from gather_candidates to READY on both sides */
+gint64
+bench_pair_ready_us (BenchPair *pair)
+{
+  return MAX (pair->side[0].ready_us, pair->side[1].ready_us) - pair->start_us;
+}
+
+BenchCounter *
+bench_pair_counter_b (BenchPair *pair)
+{
+  return &pair->side[1].counter;
+}
+
+/* FALSE when the socket is full (or there is no selected pair) */
+gboolean
+bench_pair_send (BenchPair *pair, const guint8 *buf, gsize len)
+{
+  BenchSide *a = &pair->side[0];
+
+  switch (pair->impl) {
+    case BENCH_BURROW:
+      return burrow_agent_send (a->agent, a->stream, 1, (guint) len, buf) == (gint) len;
+    case BENCH_LIBNICE:
+      return nice_agent_send (a->agent, a->stream, 1, (guint) len, (const gchar *) buf) ==
+          (gint) len;
+    default:
+      return sendto (a->fd, buf, len, 0, (struct sockaddr *) &pair->side[1].address,
+          sizeof pair->side[1].address) == (gssize) len;
+  }
+}
+
+static void
+ensure_batch (BenchPair *pair, const guint8 *buf, gsize len, guint n)
+{
+  guint i;
+
+  if (pair->capacity >= n)
+    return;
+  g_free (pair->vectors);
+  g_free (pair->messages);
+  g_free (pair->mmsg);
+  pair->capacity = n;
+  pair->vectors = g_new (GOutputVector, n);
+  /* BurrowOutputMessage and NiceOutputMessage are the same structure */
+  G_STATIC_ASSERT (sizeof (BurrowOutputMessage) == sizeof (NiceOutputMessage));
+  pair->messages = g_new (BurrowOutputMessage, n);
+  pair->mmsg = g_new0 (struct mmsghdr, n);
+  pair->iov.iov_base = (gpointer) buf;
+  pair->iov.iov_len = len;
+  for (i = 0; i < n; i++) {
+    BurrowOutputMessage *m = (BurrowOutputMessage *) pair->messages + i;
+
+    pair->vectors[i].buffer = buf;
+    pair->vectors[i].size = len;
+    m->buffers = &pair->vectors[i];
+    m->n_buffers = 1;
+    pair->mmsg[i].msg_hdr.msg_name = &pair->side[1].address;
+    pair->mmsg[i].msg_hdr.msg_namelen = sizeof pair->side[1].address;
+    pair->mmsg[i].msg_hdr.msg_iov = &pair->iov;
+    pair->mmsg[i].msg_hdr.msg_iovlen = 1;
+  }
+}
+
+static gint
+batch_result (gint sent, GError *error)
+{
+  if (sent >= 0)
+    return sent;
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+    return 0;
+  g_printerr ("send failed: %s\n", error ? error->message : "?");
+  return -1;
+}
+
+/* Sends @n copies of @buf in one call of the batched API (sendmmsg for
+ * raw UDP). Returns how many went, 0 when the socket is full, -1 on error. */
+gint
+bench_pair_send_batch (BenchPair *pair, const guint8 *buf, gsize len, guint n)
+{
+  BenchSide *a = &pair->side[0];
+  g_autoptr(GError) error = NULL;
+  gint sent;
+
+  ensure_batch (pair, buf, len, n);
+  switch (pair->impl) {
+    case BENCH_BURROW:
+      sent = burrow_agent_send_messages_nonblocking (a->agent, a->stream, 1, pair->messages, n,
+          NULL, &error);
+      return batch_result (sent, error);
+    case BENCH_LIBNICE:
+      sent = nice_agent_send_messages_nonblocking (a->agent, a->stream, 1, pair->messages, n,
+          NULL, &error);
+      return batch_result (sent, error);
+    default:
+      sent = sendmmsg (a->fd, pair->mmsg, n, 0);
+      if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS))
+        return 0;
+      return sent;
+  }
+}
+
+void
+bench_pair_free (BenchPair *pair)
+{
+  guint i;
+
+  for (i = 0; i < 2; i++) {
+    BenchSide *s = &pair->side[i];
+
+    if (s->agent) {
+      g_signal_handlers_disconnect_by_data (s->agent, s);
+      if (pair->impl == BENCH_LIBNICE)
+        nice_agent_attach_recv (s->agent, s->stream, 1, s->ctx, NULL, NULL);
+      g_object_unref (s->agent);
+    }
+    if (s->source) {
+      g_source_destroy (s->source);
+      g_source_unref (s->source);
+    }
+    if (s->fd >= 0)
+      close (s->fd);
+  }
+  g_free (pair->vectors);
+  g_free (pair->messages);
+  g_free (pair->mmsg);
+  g_free (pair);
+}
+
+/* the library's version and the settings that matter for the numbers */
+gchar *
+bench_pair_describe (BenchImpl impl)
+{
+  g_autoptr(GObject) agent = NULL;
+  guint nomination = 0, pacing = 0;
+
+  if (impl == BENCH_BURROW)
+    agent = G_OBJECT (burrow_agent_new (NULL, BURROW_COMPATIBILITY_RFC5245));
+  else if (impl == BENCH_LIBNICE)
+    agent = G_OBJECT (nice_agent_new (NULL, NICE_COMPATIBILITY_RFC5245));
+  else
+    return g_strdup ("raw UDP: sendto/sendmmsg, recvfrom");
+  g_object_get (agent, "nomination-mode", &nomination, "stun-pacing-timer", &pacing, NULL);
+  if (impl == BENCH_BURROW)
+    return g_strdup_printf ("burrow %s: %s nomination, Ta %u ms", BURROW_VERSION_STRING,
+        nomination == BURROW_NOMINATION_MODE_AGGRESSIVE ? "aggressive" : "regular", pacing);
+  return g_strdup_printf ("libnice %d.%d.%d: %s nomination, Ta %u ms", NICE_VERSION_MAJOR,
+      NICE_VERSION_MINOR, NICE_VERSION_MICRO,
+      nomination == NICE_NOMINATION_MODE_AGGRESSIVE ? "aggressive" : "regular", pacing);
+}

@@ -21,9 +21,12 @@
 #define SIGNALS burrow_relay_allocation_signals
 /* the largest payload a ChannelData or a Send indication can carry */
 #define MAX_PAYLOAD (65535 - 36)
-/* refresh permissions a minute before their 300 s run out, channels
- * (600 s) after half their time */
-#define PERMISSION_REFRESH_US (240 * G_USEC_PER_SEC)
+/* channels bound automatically, at most */
+#define MAX_AUTO_CHANNELS 64
+/* refresh permissions (300 s) after 180 s, so that with the 30 s tick and
+ * a full retransmission schedule they never lapse; channels (600 s) after
+ * half their time */
+#define PERMISSION_REFRESH_US (180 * G_USEC_PER_SEC)
 #define CHANNEL_REFRESH_US (300 * G_USEC_PER_SEC)
 
 typedef struct {
@@ -332,8 +335,11 @@ static void
 send_create_permission (BurrowRelayAllocation *self, GPtrArray *peers, GTask *task)
 {
   PermissionData *data = g_new0 (PermissionData, 1);
+  guint i;
 
-  data->peers = g_ptr_array_ref (peers);
+  data->peers = g_ptr_array_new_full (peers->len, g_object_unref);
+  for (i = 0; i < peers->len; i++)
+    g_ptr_array_add (data->peers, g_object_ref (peers->pdata[i]));
   g_task_set_task_data (task, data, (GDestroyNotify) permission_data_free);
   burrow_turn_client_request_async (self->client, BURROW_STUN_METHOD_CREATE_PERMISSION,
       build_create_permission, data, NULL, g_task_get_cancellable (task),
@@ -776,6 +782,10 @@ auto_bind (BurrowRelayAllocation *self, GInetSocketAddress *peer)
 
   peer_key_from_socket_address (&key, peer);
   c = g_hash_table_lookup (self->channels, &key);
+  /* a permitted address could otherwise make us bind a channel for each
+   * of its ports */
+  if (c == NULL && g_hash_table_size (self->channels) >= MAX_AUTO_CHANNELS)
+    return;
   if (c == NULL || (!c->bound && !c->binding))
     burrow_relay_allocation_bind_channel_async (self, peer, NULL, background_bind_cb, NULL);
 }
@@ -792,14 +802,20 @@ burrow_relay_allocation_maintain (BurrowRelayAllocation *self)
   if (self->state != BURROW_RELAY_STATE_ALLOCATED)
     return;
   g_hash_table_iter_init (&iter, self->permissions);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &p) && due->len < 64)
-    if (p->refreshed_at != 0 && now - p->refreshed_at >= PERMISSION_REFRESH_US)
-      g_ptr_array_add (due, g_object_ref (p->address));
-  if (due->len > 0) {
-    GTask *task = g_task_new (self, NULL, background_done_cb, (gpointer) "permission refresh");
-
-    send_create_permission (self, due, task);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &p)) {
+    if (p->refreshed_at == 0 || now - p->refreshed_at < PERMISSION_REFRESH_US)
+      continue;
+    g_ptr_array_add (due, g_object_ref (p->address));
+    /* one request per 64 peers */
+    if (due->len == 64) {
+      send_create_permission (self, due, g_task_new (self, NULL, background_done_cb,
+          (gpointer) "permission refresh"));
+      g_ptr_array_set_size (due, 0);
+    }
   }
+  if (due->len > 0)
+    send_create_permission (self, due, g_task_new (self, NULL, background_done_cb,
+        (gpointer) "permission refresh"));
   g_hash_table_iter_init (&iter, self->channels);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &c))
     if (c->bound && !c->binding && now - c->bound_at >= CHANNEL_REFRESH_US)
@@ -951,11 +967,19 @@ deliver (BurrowRelayAllocation *self, GInetSocketAddress *peer, const BurrowPeer
   g_object_ref (self);
   if (g_signal_has_handler_pending (self, SIGNALS[BURROW_RELAY_SIGNAL_DATA_RECEIVED], 0, TRUE))
     g_signal_emit (self, SIGNALS[BURROW_RELAY_SIGNAL_DATA_RECEIVED], 0, peer, bytes);
+  self->dispatching++;
   for (i = 0; i < self->subscriptions->len; i++) {
     Subscription *s = self->subscriptions->pdata[i];
 
-    if (key_matches (&s->key, s->any_peer, key))
+    if (s->func && key_matches (&s->key, s->any_peer, key))
       s->func (self, peer, bytes, s->user_data);
+  }
+  if (--self->dispatching == 0 && self->subscriptions_removed) {
+    /* compact what was unsubscribed during the callbacks */
+    for (i = self->subscriptions->len; i > 0; i--)
+      if (((Subscription *) self->subscriptions->pdata[i - 1])->func == NULL)
+        g_ptr_array_remove_index (self->subscriptions, i - 1);
+    self->subscriptions_removed = FALSE;
   }
   for (l = self->receivers.head; l; l = l->next) {
     Receiver *r = l->data;
@@ -1069,8 +1093,17 @@ burrow_relay_allocation_unsubscribe (BurrowRelayAllocation *self, guint subscrip
   for (i = 0; i < self->subscriptions->len; i++) {
     Subscription *s = self->subscriptions->pdata[i];
 
-    if (s->id == subscription) {
-      g_ptr_array_remove_index (self->subscriptions, i);
+    if (s->id == subscription && s->func != NULL) {
+      if (self->dispatching > 0) {
+        /* removed after the dispatch: the array must not shift under it */
+        s->func = NULL;
+        self->subscriptions_removed = TRUE;
+        if (s->notify)
+          s->notify (s->user_data);
+        s->notify = NULL;
+      } else {
+        g_ptr_array_remove_index (self->subscriptions, i);
+      }
       return;
     }
   }

@@ -63,6 +63,8 @@ struct _BurrowRelayAllocation {
 
   GPtrArray *subscriptions;
   guint next_subscription;
+  guint dispatching;              /* deliver() depth */
+  gboolean subscriptions_removed;
   GQueue queue;                   /* queued datagrams for receive */
   GQueue receivers;               /* pending receive calls */
   guint receive_queue_size;

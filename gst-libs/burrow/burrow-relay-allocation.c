@@ -64,8 +64,8 @@ enum {
 static GParamSpec *properties[N_PROPS];
 guint burrow_relay_allocation_signals[BURROW_RELAY_N_SIGNALS];
 
-/* Permissions and channels are looked after once a minute. */
-#define MAINTENANCE_INTERVAL_S 60
+/* Permissions and channels are looked after every 30 s. */
+#define MAINTENANCE_INTERVAL_S 30
 
 static void schedule_timers (BurrowRelayAllocation *self);
 
@@ -452,9 +452,10 @@ burrow_relay_allocation_release_sync (BurrowRelayAllocation *self, GCancellable 
  * burrow_relay_allocation_close:
  * @self: an allocation
  *
- * Releases the allocation without waiting: one Refresh with lifetime 0 is
- * sent and the allocation is released at once. Dropping the last reference
- * does the same.
+ * Releases the allocation without waiting: the allocation is released at
+ * once, and a Refresh with lifetime 0 goes to the server in the background
+ * (retried on a stale nonce), keeping the client alive until the server
+ * answers. Dropping the last reference does the same.
  *
  * Since: 0.1
  */
@@ -464,8 +465,7 @@ burrow_relay_allocation_close (BurrowRelayAllocation *self)
   g_return_if_fail (BURROW_IS_RELAY_ALLOCATION (self));
   if (self->state != BURROW_RELAY_STATE_ALLOCATED)
     return;
-  burrow_turn_client_send_oneshot (self->client, BURROW_STUN_METHOD_REFRESH, build_refresh,
-      GUINT_TO_POINTER (0));
+  burrow_turn_client_release_allocation (self->client, self);
   set_state (self, BURROW_RELAY_STATE_RELEASED, NULL);
 }
 
@@ -600,8 +600,7 @@ burrow_relay_allocation_dispose (GObject *object)
   if (self->client) {
     /* the last reference is gone: release on the server, without waiting */
     if (self->state == BURROW_RELAY_STATE_ALLOCATED)
-      burrow_turn_client_send_oneshot (self->client, BURROW_STUN_METHOD_REFRESH, build_refresh,
-          GUINT_TO_POINTER (0));
+      burrow_turn_client_release_allocation (self->client, self);
     self->state = BURROW_RELAY_STATE_RELEASED;
     stop_timer (&self->refresh_timer);
     stop_timer (&self->expiry_timer);

@@ -76,19 +76,32 @@ build_allocate (BurrowStunMessage *msg, gpointer user_data)
     burrow_stun_message_add_flag (msg, BURROW_STUN_ATTRIBUTE_DONT_FRAGMENT);
 }
 
-/* Completes the running allocate and every call that waited for it. */
+static void allocate_start (BurrowTurnClient *self, GTask *task);
+
+/* Completes the running allocate and every call that waited for it. A
+ * cancelled one hands over to the first waiter instead: the cancellation
+ * was that caller's, not theirs. Takes @error. */
 static void
 allocate_complete (BurrowTurnClient *self, GTask *task, BurrowRelayAllocation *allocation,
     GError *error)
 {
+  GQueue waiters = self->waiting;
   GTask *waiter;
 
+  g_queue_init (&self->waiting);
   self->allocating = FALSE;
   if (allocation)
     g_task_return_pointer (task, g_object_ref (allocation), g_object_unref);
   else
     g_task_return_error (task, g_error_copy (error));
-  while ((waiter = g_queue_pop_head (&self->waiting)) != NULL) {
+  if (error && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && waiters.length > 0) {
+    waiter = g_queue_pop_head (&waiters);
+    self->waiting = waiters;
+    allocate_start (self, waiter);
+    g_clear_error (&error);
+    return;
+  }
+  while ((waiter = g_queue_pop_head (&waiters)) != NULL) {
     if (allocation)
       g_task_return_pointer (waiter, g_object_ref (allocation), g_object_unref);
     else
@@ -147,6 +160,7 @@ allocate_redirect (GTask *task, BurrowStunMessage *response)
   }
   /* A new server has its own realm and nonces. */
   burrow_stun_auth_reset (&self->auth);
+  g_object_notify (G_OBJECT (self), "realm");
   g_set_object (&self->server, alternate);
   g_object_notify_by_pspec (G_OBJECT (self), g_object_class_find_property (
       G_OBJECT_GET_CLASS (self), "server-address"));
@@ -256,19 +270,6 @@ burrow_turn_client_allocate_async (BurrowTurnClient *self, BurrowAllocateOptions
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, burrow_turn_client_allocate_async);
-  if (self->allocation &&
-      burrow_relay_allocation_get_state (self->allocation) == BURROW_RELAY_STATE_ALLOCATED) {
-    g_task_return_pointer (task, g_object_ref (self->allocation), g_object_unref);
-    g_object_unref (task);
-    return;
-  }
-  if (self->allocating) {
-    g_queue_push_tail (&self->waiting, task);
-    return;
-  }
-  /* A dead allocation leaves its 5-tuple behind. */
-  burrow_turn_client_forget_allocation (self, self->allocation);
-
   data = g_new0 (AllocateData, 1);
   data->tried = g_ptr_array_new_with_free_func (g_object_unref);
   if (options) {
@@ -280,10 +281,40 @@ burrow_turn_client_allocate_async (BurrowTurnClient *self, BurrowAllocateOptions
     data->dont_fragment = burrow_allocate_options_get_dont_fragment (options);
   }
   g_task_set_task_data (task, data, (GDestroyNotify) allocate_data_free);
+  if (self->allocation &&
+      burrow_relay_allocation_get_state (self->allocation) == BURROW_RELAY_STATE_ALLOCATED) {
+    g_task_return_pointer (task, g_object_ref (self->allocation), g_object_unref);
+    g_object_unref (task);
+    return;
+  }
+  if (self->allocating) {
+    g_queue_push_tail (&self->waiting, task);
+    return;
+  }
+  allocate_start (self, task);
+}
+
+/* takes @task */
+static void
+allocate_start (BurrowTurnClient *self, GTask *task)
+{
+  /* A dead allocation leaves its 5-tuple behind. */
+  burrow_turn_client_forget_allocation (self, self->allocation);
   self->allocating = TRUE;
+  if (g_strcmp0 (self->alloc_username, self->username) != 0 ||
+      g_strcmp0 (self->alloc_password, self->password) != 0) {
+    g_clear_pointer (&self->auth.key, g_bytes_unref);
+    g_free (self->alloc_username);
+    g_free (self->alloc_password);
+    self->alloc_username = g_strdup (self->username);
+    self->alloc_password = g_strdup (self->password);
+  }
   g_free (self->tls_identity);
   self->tls_identity = g_strdup (self->host);
-  g_clear_object (&self->server);
+  if (self->server) {
+    g_clear_object (&self->server);
+    g_object_notify (G_OBJECT (self), "server-address");
+  }
   allocate_connect (task);
 }
 
@@ -329,8 +360,12 @@ allocate_sync_start (gpointer source, GCancellable *cancellable, GAsyncReadyCall
  * @cancellable: (nullable): a cancellable
  * @error: return location for a [error@Burrow.TurnError]
  *
- * Blocking form of [method@Burrow.TurnClient.allocate_async]; may be
- * called from any thread.
+ * Blocking form of [method@Burrow.TurnClient.allocate_async]. When no
+ * other thread runs the client's context, it runs it while it waits (the
+ * usual case of a script). When another thread runs it, the call waits
+ * for that thread; the allocation returned then belongs to that thread's
+ * context too: use it, and drop the last reference to it, there (for
+ * example through g_main_context_invoke()), not from this thread.
  *
  * Returns: (transfer full): the allocation, or %NULL on error
  *

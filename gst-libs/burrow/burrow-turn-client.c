@@ -38,7 +38,10 @@
  * with [func@Burrow.turn_rest_credentials].
  *
  * All I/O happens on the [struct@GLib.MainContext] that was the
- * thread-default one when the client was created.
+ * thread-default one when the client was created. The client and its
+ * allocation are not thread-safe: use them on that context's thread. The
+ * `_sync` functions either run the context themselves or wait for the
+ * thread that runs it.
  *
  * ```c
  * g_autoptr(BurrowTurnClient) client =
@@ -131,11 +134,9 @@ burrow_turn_client_set_property (GObject *object, guint prop_id, const GValue *v
       break;
     case PROP_USERNAME:
       set_string_prop (self, &self->username, g_value_get_string (value), prop_id);
-      g_clear_pointer (&self->auth.key, g_bytes_unref);
       break;
     case PROP_PASSWORD:
       set_string_prop (self, &self->password, g_value_get_string (value), prop_id);
-      g_clear_pointer (&self->auth.key, g_bytes_unref);
       break;
     case PROP_SOFTWARE:
       set_string_prop (self, &self->software, g_value_get_string (value), prop_id);
@@ -254,6 +255,8 @@ burrow_turn_client_finalize (GObject *object)
   g_free (self->host);
   g_free (self->username);
   g_free (self->password);
+  g_free (self->alloc_username);
+  g_free (self->alloc_password);
   g_free (self->software);
   g_free (self->local_address);
   g_free (self->tls_ca_file);
@@ -485,7 +488,9 @@ burrow_turn_client_new (const gchar *host, guint16 port, const gchar *username,
  *
  * Sets [property@Burrow.TurnClient:username] and
  * [property@Burrow.TurnClient:password] together, for example with fresh
- * TURN REST credentials before their time runs out.
+ * TURN REST credentials before their time runs out. They apply to the next
+ * allocation: a live allocation keeps the credentials it was made with, as
+ * RFC 8656 requires of every request on it.
  *
  * Since: 0.1
  */
@@ -542,6 +547,42 @@ burrow_turn_client_get_allocation (BurrowTurnClient *self)
 {
   g_return_val_if_fail (BURROW_IS_TURN_CLIENT (self), NULL);
   return self->allocation;
+}
+
+static void
+build_release (BurrowStunMessage *msg, gpointer user_data)
+{
+  burrow_stun_message_add_uint32 (msg, BURROW_STUN_ATTRIBUTE_LIFETIME, 0);
+}
+
+static void
+release_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  BurrowTurnClient *self = BURROW_TURN_CLIENT (source);
+  g_autoptr(BurrowStunMessage) response = NULL;
+  g_autoptr(GError) error = NULL;
+
+  response = burrow_turn_client_request_finish (self, result, &error);
+  if (response == NULL)
+    g_debug ("release not confirmed: %s", error->message);
+  self->releasing--;
+  if (self->releasing == 0 && self->allocation == NULL && !self->allocating)
+    burrow_turn_client_disconnect (self);
+}
+
+void
+burrow_turn_client_release_allocation (BurrowTurnClient *self, BurrowRelayAllocation *allocation)
+{
+  if (self->allocation != allocation || allocation == NULL)
+    return;
+  g_object_remove_weak_pointer (G_OBJECT (allocation), (gpointer *) &self->allocation);
+  self->allocation = NULL;
+  if (self->endpoint == NULL)
+    return;
+  /* the task keeps the client, and so the connection, until the answer */
+  self->releasing++;
+  burrow_turn_client_request_async (self, BURROW_STUN_METHOD_REFRESH, build_release, NULL, NULL,
+      NULL, release_done_cb, NULL);
 }
 
 void

@@ -126,12 +126,16 @@ attach_endpoint (BurrowTurnClient *self, BurrowStunEndpoint *endpoint)
 void
 burrow_turn_client_disconnect (BurrowTurnClient *self)
 {
-  if (self->endpoint == NULL)
+  /* Take it out first: closing fails pending requests, whose callbacks
+   * may start a new connection on this client. */
+  g_autoptr(BurrowStunEndpoint) endpoint = g_steal_pointer (&self->endpoint);
+
+  if (endpoint == NULL)
     return;
-  g_clear_signal_handler (&self->closed_id, self->endpoint);
-  burrow_stun_endpoint_clear_handler (self->endpoint, self);
-  burrow_stun_endpoint_close (self->endpoint);
-  g_clear_object (&self->endpoint);
+  g_clear_signal_handler (&self->closed_id, endpoint);
+  burrow_stun_endpoint_clear_handler (endpoint, self);
+  self->dropped += burrow_stun_endpoint_get_dropped (endpoint);
+  burrow_stun_endpoint_close (endpoint);
 }
 
 /* ---- connecting ---- */
@@ -368,7 +372,7 @@ build_request (BurrowTurnClient *self, guint16 method, BurrowTurnBuildFunc build
     build (msg, build_data);
   if (self->software)
     burrow_stun_message_add_string (msg, BURROW_STUN_ATTRIBUTE_SOFTWARE, self->software);
-  *key = burrow_stun_auth_add_credentials (&self->auth, self->username, self->password,
+  *key = burrow_stun_auth_add_credentials (&self->auth, self->alloc_username, self->alloc_password,
       BURROW_STUN_CREDENTIAL_MECHANISM_LONG_TERM, msg, sent, &key_error);
   if (key_error) {
     g_propagate_error (error, g_steal_pointer (&key_error));
@@ -422,7 +426,7 @@ request_response_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   code = burrow_stun_message_get_message_class (response) == BURROW_STUN_CLASS_ERROR_RESPONSE ?
       burrow_stun_response_error (response, NULL) : 0;
   if ((code == 438 || (code == 401 && !data->sent_credentials)) &&
-      self->username && self->password && data->attempts < MAX_AUTH_ATTEMPTS) {
+      self->alloc_username && self->alloc_password && data->attempts < MAX_AUTH_ATTEMPTS) {
     g_autofree gchar *old_realm = g_strdup (self->auth.realm);
 
     g_debug ("server answered %u, retrying with its realm and nonce", code);
@@ -490,25 +494,6 @@ burrow_turn_client_request_finish (BurrowTurnClient *self, GAsyncResult *result,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-void
-burrow_turn_client_send_oneshot (BurrowTurnClient *self, guint16 method,
-    BurrowTurnBuildFunc build, gpointer build_data)
-{
-  g_autoptr(BurrowStunMessage) request = NULL;
-  g_autoptr(GBytes) key = NULL;
-  g_autoptr(GBytes) wire = NULL;
-  g_autoptr(GError) error = NULL;
-  gboolean sent;
-
-  if (self->endpoint == NULL)
-    return;
-  wire = build_request (self, method, build, build_data, &request, &key, &sent, &error);
-  if (wire == NULL || !burrow_stun_endpoint_send (self->endpoint,
-          G_SOCKET_ADDRESS (self->server), wire, &error))
-    g_debug ("could not send %s: %s", burrow_stun_method_to_string (method),
-        error ? error->message : "no message");
-}
-
 /* ---- error responses ---- */
 
 static const struct {
@@ -547,14 +532,14 @@ burrow_turn_client_error_from_response (BurrowTurnClient *self, BurrowStunMessag
     if (error_codes[i].code == code)
       error = error_codes[i].error;
 
-  if (code == 401 && (self->username == NULL || self->password == NULL))
+  if (code == 401 && (self->alloc_username == NULL || self->alloc_password == NULL))
     return g_error_new (BURROW_TURN_ERROR, error,
         "TURN server %s requires credentials (401 %s); set a username and password",
         name, reason ? reason : "Unauthorized");
   if (code == 401)
     return g_error_new (BURROW_TURN_ERROR, error,
         "TURN server %s rejected the credentials for user '%s' (401 %s)",
-        name, self->username, reason ? reason : "Unauthorized");
+        name, self->alloc_username, reason ? reason : "Unauthorized");
   return g_error_new (BURROW_TURN_ERROR, error, "TURN server %s refused %s: %u %s",
       name, what, code, reason ? reason : "");
 }

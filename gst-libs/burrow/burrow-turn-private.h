@@ -29,6 +29,10 @@ struct _BurrowTurnClient {
   BurrowTransport transport;
   gchar *username;
   gchar *password;
+  /* the credentials of the current allocation: RFC 8656 wants every
+   * request of an allocation to carry the username that made it */
+  gchar *alloc_username;
+  gchar *alloc_password;
   gchar *software;
   gchar *local_address;
   guint local_port;
@@ -45,6 +49,7 @@ struct _BurrowTurnClient {
   BurrowStunAuth auth;
 
   BurrowRelayAllocation *allocation; /* weak */
+  guint releasing;                /* releases still waiting for an answer */
   GQueue waiting;                 /* GTask: allocate calls behind the one running */
   gboolean allocating;
 
@@ -81,11 +86,10 @@ void               burrow_turn_client_request_async  (BurrowTurnClient    *self,
 BurrowStunMessage *burrow_turn_client_request_finish (BurrowTurnClient  *self,
                                                       GAsyncResult      *result,
                                                       GError           **error);
-/* Sends a request once without waiting for an answer (release on dispose). */
-void               burrow_turn_client_send_oneshot   (BurrowTurnClient    *self,
-                                                      guint16              method,
-                                                      BurrowTurnBuildFunc  build,
-                                                      gpointer             build_data);
+/* Releases @allocation in the background (Refresh with lifetime 0, with
+ * the usual 438 retry); the connection closes once the server answered. */
+void               burrow_turn_client_release_allocation (BurrowTurnClient      *self,
+                                                          BurrowRelayAllocation *allocation);
 /* A GError in BURROW_TURN_ERROR for an error response to @what. */
 GError            *burrow_turn_client_error_from_response (BurrowTurnClient  *self,
                                                            BurrowStunMessage *response,

@@ -693,6 +693,8 @@ burrow_stun_endpoint_close (BurrowStunEndpoint *self)
   if (self->closed)
     return;
   self->closed = TRUE;
+  /* callbacks of the failed transactions may drop the last reference */
+  g_object_ref (self);
   if (self->recv_source) {
     g_source_destroy (self->recv_source);
     g_clear_pointer (&self->recv_source, g_source_unref);
@@ -702,6 +704,7 @@ burrow_stun_endpoint_close (BurrowStunEndpoint *self)
     burrow_stun_stream_close (self->stream);
   else
     g_socket_close (self->socket, NULL);
+  g_object_unref (self);
 }
 
 static void

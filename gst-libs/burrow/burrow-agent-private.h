@@ -165,6 +165,11 @@ void                  burrow_agent_emit_new_remote_candidate (BurrowAgent     *a
                                                               BurrowCandidate *candidate);
 void                  burrow_agent_emit_initial_binding (BurrowAgentStream *stream);
 void                  burrow_agent_notify_controlling (BurrowAgent *agent);
+void                  burrow_agent_emit_streams_removed (BurrowAgent *agent,
+                                                         const guint *ids,
+                                                         guint        n);
+void                  burrow_agent_stream_free        (BurrowAgentStream *stream);
+void                  burrow_agent_close_all          (BurrowAgent *agent);
 
 /* burrow-agent-gather.c */
 gboolean  burrow_agent_gather_stream      (BurrowAgentStream *stream,

@@ -127,7 +127,7 @@ transaction_start (BurrowAgent *agent, BurrowAgentBase *base, GSocketAddress *to
     burrow_agent_transaction_free (t);
     return NULL;
   }
-  t->max_sends = MAX (agent->max_retransmissions, 1);
+  t->max_sends = agent->max_retransmissions + 1;
   t->rto = agent->initial_timeout_ms;
   t->sent = 0;
   g_hash_table_insert (agent->transactions, g_bytes_ref (t->tid), t);
@@ -566,6 +566,9 @@ burrow_agent_component_update_state (BurrowAgentComponent *c)
     return;
   if (nominated) {
     select_pair (c, nominated);
+    /* libnice always passes through CONNECTED; ported code waits for it */
+    if (c->state != BURROW_COMPONENT_STATE_READY)
+      burrow_agent_component_set_state (c, BURROW_COMPONENT_STATE_CONNECTED);
     burrow_agent_component_set_state (c, BURROW_COMPONENT_STATE_READY);
     return;
   }

@@ -291,12 +291,13 @@ install_properties (GObjectClass *oc)
    *
    * Whether the agent is the controlling one (the offerer, usually). A role
    * conflict with the peer is resolved by the tie-breakers, and this
-   * property changes then.
+   * property changes then. %TRUE by default, as libnice's agents really
+   * start (its property says %FALSE, its constructor sets %TRUE).
    *
    * Since: 0.1
    */
   properties[PROP_CONTROLLING_MODE] = g_param_spec_boolean ("controlling-mode", NULL, NULL,
-      FALSE, rw);
+      TRUE, rw);
   /**
    * BurrowAgent:full-mode:
    *
@@ -422,7 +423,7 @@ install_properties (GObjectClass *oc)
    * Since: 0.1
    */
   properties[PROP_STUN_MAX_RETRANSMISSIONS] = g_param_spec_uint ("stun-max-retransmissions",
-      NULL, NULL, 0, 100, 7, rw);
+      NULL, NULL, 0, 100, 3, rw);
   /**
    * BurrowAgent:stun-initial-timeout:
    *
@@ -432,7 +433,7 @@ install_properties (GObjectClass *oc)
    * Since: 0.1
    */
   properties[PROP_STUN_INITIAL_TIMEOUT] = g_param_spec_uint ("stun-initial-timeout", NULL,
-      NULL, 1, 60000, 200, rw);
+      NULL, 1, 60000, 500, rw);
   /**
    * BurrowAgent:rejected-packets:
    *
@@ -568,8 +569,9 @@ burrow_agent_init (BurrowAgent *self)
   self->stun_server_port = 3478;
   self->max_checks = 100;
   self->pacing_ms = 20;
-  self->max_retransmissions = 7;
-  self->initial_timeout_ms = 200;
+  self->controlling = TRUE;
+  self->max_retransmissions = 3;
+  self->initial_timeout_ms = 500;
   self->tie_breaker = ((guint64) g_random_int () << 32) | g_random_int ();
 }
 

@@ -40,6 +40,7 @@ struct _BurrowAgentTransaction {
   GSource *timer;
   BurrowAgentPair *pair;          /* a check */
   gboolean consent;               /* a consent or keep-alive check */
+  gboolean controlling;           /* the role the check was sent in */
   BurrowAgentGatherFunc gather_func;
   GObject *gather_data;
 };
@@ -519,6 +520,7 @@ send_check (BurrowAgentPair *pair)
     return;
   }
   pair->check->pair = pair;
+  pair->check->controlling = agent->controlling;
   pair->use_candidate = use_candidate;
 }
 
@@ -708,10 +710,15 @@ check_answered (BurrowAgentTransaction *t, BurrowStunMessage *response, GSocketA
   if (burrow_stun_message_get_message_class (response) == BURROW_STUN_CLASS_ERROR_RESPONSE) {
     code = burrow_stun_response_error (response, NULL);
     if (code == 487) {
-      /* RFC 8445 7.2.5.1: role conflict: switch and check again */
-      agent->controlling = !agent->controlling;
-      recompute_priorities (agent);
-      burrow_agent_notify_controlling (agent);
+      /* RFC 8445 7.2.5.1: switch to the role opposite to the one the
+       * check was sent in, unless a request from the peer already made
+       * us switch, and check again */
+      if (agent->controlling == t->controlling) {
+        agent->controlling = !t->controlling;
+        recompute_priorities (agent);
+        burrow_agent_notify_controlling (agent);
+      }
+      pair->state = BURROW_PAIR_WAITING;
       trigger (pair);
       return;
     }

@@ -436,10 +436,13 @@ burrow_agent_set_local_credentials (BurrowAgent *agent, guint stream_id, const g
   s = burrow_agent_find_stream (agent, stream_id);
   if (s == NULL || !credentials_valid (ufrag, pwd))
     return FALSE;
+  /* copy first: the arguments may be the stream's own strings */
+  ufrag = g_strdup (ufrag);
+  pwd = g_strdup (pwd);
   g_free (s->local_ufrag);
   g_free (s->local_pwd);
-  s->local_ufrag = g_strdup (ufrag);
-  s->local_pwd = g_strdup (pwd);
+  s->local_ufrag = (gchar *) ufrag;
+  s->local_pwd = (gchar *) pwd;
   return TRUE;
 }
 
@@ -467,10 +470,13 @@ burrow_agent_set_remote_credentials (BurrowAgent *agent, guint stream_id, const 
   s = burrow_agent_find_stream (agent, stream_id);
   if (s == NULL || !credentials_valid (ufrag, pwd))
     return FALSE;
+  /* copy first: the arguments may be the stream's own strings */
+  ufrag = g_strdup (ufrag);
+  pwd = g_strdup (pwd);
   g_free (s->remote_ufrag);
   g_free (s->remote_pwd);
-  s->remote_ufrag = g_strdup (ufrag);
-  s->remote_pwd = g_strdup (pwd);
+  s->remote_ufrag = (gchar *) ufrag;
+  s->remote_pwd = (gchar *) pwd;
   burrow_agent_checks_start (s);
   return TRUE;
 }

@@ -9,6 +9,7 @@
  * sockets only through it), non-trickle signalling: once both sides have
  * gathered, credentials and candidates are swapped in one go.
  */
+#define _GNU_SOURCE               /* sendmmsg */
 #include "config.h"
 
 #include <errno.h>
@@ -28,6 +29,7 @@
 #define RAW_RECV_BATCH 32
 
 const gchar *const bench_impl_names[BENCH_N_IMPLS] = { "burrow", "libnice", "raw UDP" };
+guint bench_pair_ta_ms = 0;
 
 typedef struct {
   BenchPair *pair;
@@ -61,11 +63,20 @@ struct _BenchPair {
 static void
 count (BenchCounter *c, gsize len)
 {
-  if (len == c->size) {
-    c->last_us = g_get_monotonic_time ();
-    g_atomic_int_inc (&c->packets);
-  } else {
+  gint n, wake_at;
+
+  if (len != c->size) {
     c->other++;
+    return;
+  }
+  c->last_us = g_get_monotonic_time ();
+  n = g_atomic_int_add (&c->packets, 1) + 1;
+  wake_at = g_atomic_int_get (&c->wake_at);
+  if (G_UNLIKELY (wake_at != 0 && n >= wake_at)) {
+    g_mutex_lock (&c->lock);
+    g_atomic_int_set (&c->wake_at, 0);
+    g_cond_signal (&c->cond);
+    g_mutex_unlock (&c->lock);
   }
 }
 
@@ -108,6 +119,8 @@ state_changed_cb (GObject *agent, guint stream_id, guint component_id, guint sta
 static void
 watch (BenchSide *s)
 {
+  if (bench_pair_ta_ms > 0)
+    g_object_set (s->agent, "stun-pacing-timer", bench_pair_ta_ms, NULL);
   g_signal_connect (s->agent, "candidate-gathering-done", G_CALLBACK (gathering_done_cb), s);
   g_signal_connect (s->agent, "component-state-changed", G_CALLBACK (state_changed_cb), s);
 }
@@ -230,6 +243,8 @@ bench_pair_new (BenchImpl impl, GMainContext *ctx_a, GMainContext *ctx_b, GError
 
     s->pair = pair;
     s->ctx = i == 0 ? ctx_a : ctx_b;
+    g_mutex_init (&s->counter.lock);
+    g_cond_init (&s->counter.cond);
     s->fd = -1;
     if (impl == BENCH_BURROW) {
       burrow_side_new (s, i == 0);
@@ -293,6 +308,12 @@ bench_pair_ready_us (BenchPair *pair)
   return MAX (pair->side[0].ready_us, pair->side[1].ready_us) - pair->start_us;
 }
 
+BenchImpl
+bench_pair_impl (BenchPair *pair)
+{
+  return pair->impl;
+}
+
 BenchCounter *
 bench_pair_counter_b (BenchPair *pair)
 {
@@ -317,6 +338,9 @@ bench_pair_send (BenchPair *pair, const guint8 *buf, gsize len)
   }
 }
 
+/* BurrowOutputMessage and NiceOutputMessage are the same structure */
+G_STATIC_ASSERT (sizeof (BurrowOutputMessage) == sizeof (NiceOutputMessage));
+
 static void
 ensure_batch (BenchPair *pair, const guint8 *buf, gsize len, guint n)
 {
@@ -329,8 +353,6 @@ ensure_batch (BenchPair *pair, const guint8 *buf, gsize len, guint n)
   g_free (pair->mmsg);
   pair->capacity = n;
   pair->vectors = g_new (GOutputVector, n);
-  /* BurrowOutputMessage and NiceOutputMessage are the same structure */
-  G_STATIC_ASSERT (sizeof (BurrowOutputMessage) == sizeof (NiceOutputMessage));
   pair->messages = g_new (BurrowOutputMessage, n);
   pair->mmsg = g_new0 (struct mmsghdr, n);
   pair->iov.iov_base = (gpointer) buf;
@@ -407,6 +429,8 @@ bench_pair_free (BenchPair *pair)
     }
     if (s->fd >= 0)
       close (s->fd);
+    g_mutex_clear (&s->counter.lock);
+    g_cond_clear (&s->counter.cond);
   }
   g_free (pair->vectors);
   g_free (pair->messages);
@@ -427,6 +451,8 @@ bench_pair_describe (BenchImpl impl)
     agent = G_OBJECT (nice_agent_new (NULL, NICE_COMPATIBILITY_RFC5245));
   else
     return g_strdup ("raw UDP: sendto/sendmmsg, recvfrom");
+  if (bench_pair_ta_ms > 0)
+    g_object_set (agent, "stun-pacing-timer", bench_pair_ta_ms, NULL);
   g_object_get (agent, "nomination-mode", &nomination, "stun-pacing-timer", &pacing, NULL);
   if (impl == BENCH_BURROW)
     return g_strdup_printf ("burrow %s: %s nomination, Ta %u ms", BURROW_VERSION_STRING,

@@ -22,13 +22,21 @@ typedef enum {
 
 extern const gchar *const bench_impl_names[BENCH_N_IMPLS];
 
+/* Ta (stun-pacing-timer) for the agents of both libraries; 0: their default */
+extern guint bench_pair_ta_ms;
+
 /* What a receive callback saw; written by the thread that runs the
- * receiving context, `packets` read atomically by the others. */
+ * receiving context, `packets` read atomically by the others. A sender
+ * that waits for `packets` to reach `wake_at` (atomic; 0 when nobody
+ * waits) is woken through `cond`. */
 typedef struct {
   gint packets;                   /* datagrams of `size` bytes */
   gint other;                     /* datagrams of any other size */
   gsize size;
   gint64 last_us;                 /* monotonic time of the last one */
+  gint wake_at;
+  GMutex lock;
+  GCond cond;
 } BenchCounter;
 
 typedef struct _BenchPair BenchPair;
@@ -41,6 +49,7 @@ void          bench_pair_start      (BenchPair *pair);
 gboolean      bench_pair_step       (BenchPair *pair);
 gboolean      bench_pair_failed     (BenchPair *pair);
 gint64        bench_pair_ready_us   (BenchPair *pair);
+BenchImpl     bench_pair_impl       (BenchPair *pair);
 BenchCounter *bench_pair_counter_b  (BenchPair *pair);
 gboolean      bench_pair_send       (BenchPair    *pair,
                                      const guint8 *buf,
@@ -58,6 +67,7 @@ typedef struct {
   guint packets;                  /* throughput: datagrams per measurement */
   guint size;
   guint batch;
+  guint window;                   /* 0: send as fast as possible */
   guint rounds;
   guint pairs;                    /* memory: pairs alive at once */
   guint timeout_s;
@@ -79,6 +89,7 @@ typedef struct {
   gdouble cpu_us;                 /* process user+sys per delivered datagram */
   gdouble sender_cpu_us;          /* sending thread, per datagram sent */
   gdouble receiver_cpu_us;        /* receiving thread, per datagram delivered */
+  gdouble wakeups;                /* receiving context iterations per 100 delivered */
 } BenchThroughput;
 
 typedef struct {
@@ -94,6 +105,7 @@ gboolean bench_measure_ready      (BenchImpl           impl,
                                    GError            **error);
 gboolean bench_measure_throughput (BenchImpl           impl,
                                    gboolean            batched,
+                                   guint               window,
                                    const BenchOptions *options,
                                    BenchThroughput    *result,
                                    GError            **error);

@@ -158,6 +158,9 @@ main (int argc, char **argv)
   guint16 port = 0;
   const gchar *password;
 
+  /* debug output must not mix with the results on stdout */
+  g_log_writer_default_set_use_stderr (TRUE);
+
   context = g_option_context_new ("HOST[:PORT] - ask a STUN server for this host's public address");
   g_option_context_set_summary (context,
       "Prints the address and port a STUN server sees this host as (the server-reflexive\n"

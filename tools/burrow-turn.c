@@ -85,6 +85,7 @@ typedef struct {
   int status;
   guint64 echoed;
   guint64 echoed_bytes;
+  gboolean stopping;
 } Tool;
 
 /* Splits HOST[:PORT], [IPV6]:PORT or a bare IPv6 address. */
@@ -433,7 +434,10 @@ stop_cb (gpointer user_data)
 {
   Tool *tool = user_data;
 
-  g_main_loop_quit (tool->loop);
+  /* may come before the loop runs (while allocating) */
+  tool->stopping = TRUE;
+  if (tool->loop)
+    g_main_loop_quit (tool->loop);
   return G_SOURCE_CONTINUE;
 }
 
@@ -441,8 +445,6 @@ stop_cb (gpointer user_data)
 static void
 run_echo (Tool *tool)
 {
-  guint sigint = g_unix_signal_add (SIGINT, stop_cb, tool);
-  guint sigterm = g_unix_signal_add (SIGTERM, stop_cb, tool);
   guint timeout = opt_duration ? g_timeout_add_seconds ((guint) opt_duration, stop_cb, tool) : 0;
 
   if (opt_channel)
@@ -452,10 +454,9 @@ run_echo (Tool *tool)
   g_signal_connect (tool->allocation, "expired", G_CALLBACK (allocation_expired_cb), tool);
   tool->loop = g_main_loop_new (NULL, FALSE);
   g_printerr ("burrow-turn: echoing; Ctrl-C to stop\n");
-  g_main_loop_run (tool->loop);
+  if (!tool->stopping)
+    g_main_loop_run (tool->loop);
   g_signal_handlers_disconnect_by_data (tool->allocation, tool);
-  g_source_remove (sigint);
-  g_source_remove (sigterm);
   if (timeout)
     g_source_remove (timeout);
   g_clear_pointer (&tool->loop, g_main_loop_unref);
@@ -468,10 +469,15 @@ run (Tool *tool, guint64 token)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(BurrowAllocateOptions) options = make_allocate_options (token);
+  /* from the start: a signal that comes while allocating still releases */
+  guint sigint = g_unix_signal_add (SIGINT, stop_cb, tool);
+  guint sigterm = g_unix_signal_add (SIGTERM, stop_cb, tool);
 
   tool->allocation = burrow_turn_client_allocate_sync (tool->client, options, NULL, &error);
   if (tool->allocation == NULL) {
     g_printerr ("burrow-turn: %s\n", error->message);
+    g_source_remove (sigint);
+    g_source_remove (sigterm);
     return 1;
   }
   if (!install_peers (tool, &error)) {
@@ -491,6 +497,8 @@ run (Tool *tool, guint64 token)
     g_printerr ("burrow-turn: %s\n", error->message);
     tool->status = 1;
   }
+  g_source_remove (sigint);
+  g_source_remove (sigterm);
   return tool->status;
 }
 
@@ -523,6 +531,9 @@ main (int argc, char **argv)
   guint64 token = 0;
   guint16 port = 0;
   int status;
+
+  /* debug output must not mix with the results on stdout */
+  g_log_writer_default_set_use_stderr (TRUE);
 
   context = g_option_context_new ("HOST[:PORT] - get a relayed address from a TURN server");
   g_option_context_set_summary (context,

@@ -258,6 +258,11 @@ pair_add (BurrowAgentComponent *c, BurrowAgentBase *base, BurrowCandidate *local
       burrow_candidate_get_foundation (remote));
   pair->priority = pair_priority (agent, local, remote);
   pair->state = BURROW_PAIR_FROZEN;
+  pair->remote_native_len = (guint) g_socket_address_get_native_size (
+      G_SOCKET_ADDRESS (burrow_candidate_get_address (remote)));
+  if (!g_socket_address_to_native (G_SOCKET_ADDRESS (burrow_candidate_get_address (remote)),
+          &pair->remote_native, sizeof pair->remote_native, NULL))
+    pair->remote_native_len = 0;
   g_ptr_array_add (s->pairs, pair);
   g_ptr_array_sort (s->pairs, pair_compare);
   burrow_agent_base_permit (base, candidate_ip (remote));
@@ -434,10 +439,10 @@ stream_tick (BurrowAgentStream *s)
   return TRUE;
 }
 
+/* One check for the next stream that has one. */
 static gboolean
-pacing_cb (gpointer user_data)
+pacing_round (BurrowAgent *agent)
 {
-  BurrowAgent *agent = user_data;
   guint i, n = agent->streams->len;
 
   /* Ta paces all the agent's checks together (RFC 8445 section 14) */
@@ -446,9 +451,19 @@ pacing_cb (gpointer user_data)
 
     if (stream_tick (s)) {
       agent->pacing_stream = (agent->pacing_stream + i + 1) % n;
-      return G_SOURCE_CONTINUE;
+      return TRUE;
     }
   }
+  return FALSE;
+}
+
+static gboolean
+pacing_cb (gpointer user_data)
+{
+  BurrowAgent *agent = user_data;
+
+  if (pacing_round (agent))
+    return G_SOURCE_CONTINUE;
   g_clear_pointer (&agent->pacing_timer, g_source_unref);
   return G_SOURCE_REMOVE;
 }
@@ -462,6 +477,8 @@ pacing_start (BurrowAgent *agent)
   g_source_set_static_name (agent->pacing_timer, "[burrow] ICE pacing");
   g_source_set_callback (agent->pacing_timer, pacing_cb, agent, NULL);
   g_source_attach (agent->pacing_timer, agent->context);
+  /* the first check goes now, the next ones Ta apart */
+  pacing_round (agent);
 }
 
 static void

@@ -6,6 +6,7 @@
  * component, a server-reflexive one learnt through the STUN server from
  * each IPv4 host socket, a relayed one per TURN server.
  */
+#define _GNU_SOURCE /* recvmmsg */
 #include "config.h"
 
 #undef G_LOG_DOMAIN
@@ -22,6 +23,9 @@
 
 #define RECV_BATCH 32
 #define RECV_BUFFER 65536
+
+#include <sys/socket.h>
+#include <sys/uio.h>
 
 void
 burrow_agent_relay_info_free (BurrowAgentRelayInfo *info)
@@ -98,20 +102,81 @@ burrow_agent_base_permit (BurrowAgentBase *base, GInetAddress *peer)
 
 /* ---- host sockets ---- */
 
+/* Receive buffers, one set per thread: agents on different threads must
+ * not share them, and one thread needs only one. */
+typedef struct {
+  struct mmsghdr msgs[RECV_BATCH];
+  struct iovec iov[RECV_BATCH];
+  struct sockaddr_storage addrs[RECV_BATCH];
+  guint8 data[RECV_BATCH][RECV_BUFFER];
+} RecvBuffers;
+
+static GPrivate recv_buffers = G_PRIVATE_INIT (g_free);
+
+static RecvBuffers *
+get_recv_buffers (void)
+{
+  RecvBuffers *b = g_private_get (&recv_buffers);
+
+  if (b == NULL) {
+    /* pages are touched only as datagrams fill them */
+    b = g_malloc (sizeof *b);
+    g_private_set (&recv_buffers, b);
+  }
+  return b;
+}
+
+static gboolean
+native_equal (const struct sockaddr_storage *a, socklen_t a_len, const BurrowAgentPair *pair)
+{
+  return pair != NULL && pair->remote_native_len == a_len &&
+      memcmp (a, &pair->remote_native, a_len) == 0;
+}
+
+/* One datagram: data from the selected pair's peer goes straight to the
+ * application; everything else through the full dispatch. */
+static void
+receive_one (BurrowAgentBase *base, RecvBuffers *b, guint i)
+{
+  BurrowAgentComponent *c = base->component;
+  const guint8 *data = b->data[i];
+  gsize len = b->msgs[i].msg_len;
+  g_autoptr(GSocketAddress) from = NULL;
+
+  if (c->selected && c->selected->base == base && (len < 20 || (data[0] & 0xc0) != 0) &&
+      native_equal (&b->addrs[i], b->msgs[i].msg_hdr.msg_namelen, c->selected)) {
+    burrow_agent_deliver (c, data, len);
+    return;
+  }
+  from = g_socket_address_new_from_native (&b->addrs[i], b->msgs[i].msg_hdr.msg_namelen);
+  if (from)
+    burrow_agent_receive (base, from, data, len);
+}
+
 static gboolean
 socket_readable_cb (GSocket *socket, GIOCondition condition, gpointer user_data)
 {
   BurrowAgentBase *base = user_data;
-  static guint8 buffer[RECV_BUFFER];
-  guint i;
+  RecvBuffers *b = get_recv_buffers ();
+  GSource *source = g_main_current_source ();
+  gint n, i;
 
   for (i = 0; i < RECV_BATCH; i++) {
-    g_autoptr(GSocketAddress) from = NULL;
-    gssize n = g_socket_receive_from (socket, &from, (gchar *) buffer, sizeof buffer, NULL, NULL);
-
-    if (n < 0 || from == NULL)
-      break;
-    burrow_agent_receive (base, from, buffer, (gsize) n);
+    b->iov[i].iov_base = b->data[i];
+    b->iov[i].iov_len = RECV_BUFFER;
+    memset (&b->msgs[i], 0, sizeof b->msgs[i]);
+    b->msgs[i].msg_hdr.msg_iov = &b->iov[i];
+    b->msgs[i].msg_hdr.msg_iovlen = 1;
+    b->msgs[i].msg_hdr.msg_name = &b->addrs[i];
+    b->msgs[i].msg_hdr.msg_namelen = sizeof b->addrs[i];
+  }
+  /* one system call for up to RECV_BATCH datagrams */
+  n = recvmmsg (g_socket_get_fd (socket), b->msgs, RECV_BATCH, MSG_DONTWAIT, NULL);
+  for (i = 0; i < n; i++) {
+    receive_one (base, b, (guint) i);
+    /* a callback may have removed the stream, and this base with it */
+    if (source && g_source_is_destroyed (source))
+      return G_SOURCE_REMOVE;
   }
   return G_SOURCE_CONTINUE;
 }

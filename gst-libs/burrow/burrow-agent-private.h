@@ -9,6 +9,8 @@
  */
 #pragma once
 
+#include <sys/socket.h>
+
 #include "burrow-agent.h"
 #include "burrow-candidate.h"
 #include "burrow-turn-client.h"
@@ -70,6 +72,9 @@ struct _BurrowAgentPair {
   gboolean use_candidate;         /* controlling: this check nominates */
   BurrowAgentTransaction *check;  /* in flight */
   gint64 last_consent;            /* monotonic µs of the last answer */
+  /* the remote address in native form, for the data path */
+  struct sockaddr_storage remote_native;
+  guint remote_native_len;
 };
 
 struct _BurrowAgentComponent {

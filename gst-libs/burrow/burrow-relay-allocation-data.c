@@ -1030,7 +1030,9 @@ burrow_relay_allocation_handle_channel_data (BurrowRelayAllocation *self, guint1
 {
   BurrowChannel *c = g_hash_table_lookup (self->channel_numbers, GUINT_TO_POINTER (channel));
 
-  if (c == NULL || !c->bound || self->state != BURROW_RELAY_STATE_ALLOCATED) {
+  /* a binding on its way counts: the server may relay on it before its
+   * answer to ChannelBind is handled here */
+  if (c == NULL || !(c->bound || c->binding) || self->state != BURROW_RELAY_STATE_ALLOCATED) {
     g_debug ("dropping ChannelData on unbound channel 0x%04x", channel);
     self->dropped++;
     return;

@@ -704,6 +704,8 @@ check_succeeded (BurrowAgentPair *pair, BurrowStunMessage *response, gboolean us
   pair->valid = TRUE;
   pair->last_consent = g_get_monotonic_time ();
   unfreeze (c->stream, pair->foundation);
+  /* the pacing timer may have stopped while this check was out */
+  pacing_start (agent);
   if (agent->controlling && use_candidate)
     pair->nominated = TRUE;
   else if (!agent->controlling && pair->nominate_on_success)

@@ -426,8 +426,10 @@ gather_relay (BurrowAgentComponent *c, BurrowAgentRelayInfo *info)
       info->password);
   g_main_context_pop_thread_default (agent->context);
   g_object_set (g->turn, "transport", transports[info->type], NULL);
-  if (info->type == BURROW_RELAY_TYPE_TURN_TLS)
-    g_object_set (g->turn, "tls-accept-invalid-certificates", TRUE, NULL);
+  /* the server's certificate is checked, against the system's store or
+   * the agent's tls-ca-file */
+  if (info->type == BURROW_RELAY_TYPE_TURN_TLS && agent->tls_ca_file)
+    g_object_set (g->turn, "tls-ca-file", agent->tls_ca_file, NULL);
   c->stream->gathers_pending++;
   burrow_turn_client_allocate_async (g->turn, NULL, NULL, relay_allocated_cb, g);
 }

@@ -100,7 +100,9 @@ burrow_agent_component_recv_close (BurrowAgentComponent *c)
  *
  * Hands every datagram the component receives to @func, as
  * `nice_agent_attach_recv()` does; unlike libnice's, the callback is
- * introspectable and gets the data as bytes.
+ * introspectable and gets the data as bytes. As in libnice there is no
+ * destroy notify: a binding's closure lives as long as the process
+ * (`(scope forever)` would say so, but PyGObject 3.42 does not know it).
  *
  * Returns: %TRUE if the component exists
  *

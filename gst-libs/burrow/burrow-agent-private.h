@@ -132,6 +132,7 @@ struct _BurrowAgent {
   gboolean controlling;
   gboolean full_mode;
   gchar *stun_server;
+  gchar *tls_ca_file;
   guint stun_server_port;
   gboolean ice_udp;
   gboolean ice_tcp;

@@ -542,7 +542,7 @@ parse_remote_line (BurrowAgent *agent, GArray *stream_ids, guint *next_stream,
  *
  * Hostile SDP is bounded: text over 256 KiB or 4096 lines is refused (-1)
  * before anything is set, credentials are cut to 256 characters (RFC 8839's
- * maximum), and candidates past %BURROW_AGENT_MAX_REMOTE_CANDIDATES per
+ * maximum), and candidates past 100 per
  * component are ignored.
  *
  * Returns: the number of remote candidates added, or -1 on an error
@@ -643,7 +643,7 @@ parse_stream_line (guint stream_id, const gchar *line, gchar **ufrag, gchar **pw
  * candidate at all then), as are empty or non-ASCII credentials.
  * Hostile SDP is bounded as in [method@Burrow.Agent.parse_remote_sdp]: text
  * over 256 KiB or 4096 lines gives %NULL; credentials are cut to 256
- * characters; at most %BURROW_AGENT_MAX_REMOTE_CANDIDATES candidates per
+ * characters; at most 100 candidates per
  * component are returned.
  *
  * Returns: (element-type Burrow.Candidate) (transfer full) (nullable): the

@@ -58,6 +58,7 @@ enum {
   PROP_STUN_MAX_RETRANSMISSIONS,
   PROP_STUN_INITIAL_TIMEOUT,
   PROP_REJECTED_PACKETS,
+  PROP_TLS_CA_FILE,
   N_PROPS
 };
 
@@ -197,6 +198,13 @@ burrow_agent_set_property (GObject *object, guint prop_id, const GValue *value,
     case PROP_NOMINATION_MODE:
       self->nomination_mode = g_value_get_enum (value);
       break;
+    case PROP_TLS_CA_FILE:
+      if (g_strcmp0 (self->tls_ca_file, g_value_get_string (value)) != 0) {
+        g_free (self->tls_ca_file);
+        self->tls_ca_file = g_value_dup_string (value);
+        g_object_notify_by_pspec (object, pspec);
+      }
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -226,6 +234,9 @@ burrow_agent_get_property (GObject *object, guint prop_id, GValue *value, GParam
       break;
     case PROP_REJECTED_PACKETS:
       g_value_set_uint64 (value, self->rejected);
+      break;
+    case PROP_TLS_CA_FILE:
+      g_value_set_string (value, self->tls_ca_file);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -258,6 +269,7 @@ burrow_agent_finalize (GObject *object)
   g_ptr_array_unref (self->local_addresses);
   g_hash_table_unref (self->transactions);
   g_free (self->stun_server);
+  g_free (self->tls_ca_file);
   g_clear_pointer (&self->context, g_main_context_unref);
   G_OBJECT_CLASS (burrow_agent_parent_class)->finalize (object);
 }
@@ -444,6 +456,16 @@ install_properties (GObjectClass *oc)
    *
    * Since: 0.1
    */
+  /**
+   * BurrowAgent:tls-ca-file:
+   *
+   * A PEM file of certificates to trust for TURN servers reached over TLS
+   * ([enum@Burrow.RelayType.TURN_TLS]), instead of the system's store. Not
+   * in libnice, which does not check TURN servers' certificates.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_TLS_CA_FILE] = g_param_spec_string ("tls-ca-file", NULL, NULL, NULL, rw);
   properties[PROP_REJECTED_PACKETS] = g_param_spec_uint64 ("rejected-packets", NULL, NULL,
       0, G_MAXUINT64, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (oc, N_PROPS, properties);

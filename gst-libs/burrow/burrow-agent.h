@@ -106,7 +106,8 @@ typedef struct {
  * BurrowInputMessage:
  * @buffers: (array length=n_buffers): where to put the data
  * @n_buffers: how many buffers
- * @from: (nullable): set to the sender, if not %NULL
+ * @from: (nullable): not used: Burrow does not report the sender here
+ *   (libnice fills a caller's `NiceAddress`)
  * @length: set to the number of bytes received
  *
  * One datagram for [method@Burrow.Agent.recv_messages], as libnice's

@@ -178,7 +178,7 @@ SURFACE_DIFFERENCES = {
         ["bytestream-tcp", "idle-timeout", "proxy-extra-headers", "proxy-ip",
          "proxy-password", "proxy-port", "proxy-type", "proxy-username", "reliable",
          "stun-reliable-timeout", "support-renomination", "upnp-timeout"],
-        ["rejected-packets"]),
+        ["rejected-packets", "tls-ca-file"]),
     "signals": (
         ["new-candidate", "new-remote-candidate", "new-selected-pair",
          "reliable-transport-writable"],

@@ -638,6 +638,29 @@ schedule_nomination (BurrowAgentComponent *c)
   g_source_attach (c->nomination_timer, c->stream->agent->context);
 }
 
+/* After a role switch: a new controlling agent nominates the working
+ * pairs nobody nominated yet. */
+static void
+role_changed (BurrowAgent *agent)
+{
+  guint i, j;
+
+  recompute_priorities (agent);
+  burrow_agent_notify_controlling (agent);
+  if (!agent->controlling)
+    return;
+  for (i = 0; i < agent->streams->len; i++) {
+    BurrowAgentStream *s = agent->streams->pdata[i];
+
+    for (j = 0; j < s->components->len; j++) {
+      BurrowAgentComponent *c = s->components->pdata[j];
+
+      if (best_valid (c, FALSE) && !best_valid (c, TRUE))
+        schedule_nomination (c);
+    }
+  }
+}
+
 gboolean
 burrow_agent_select_pair_by_foundation (BurrowAgentComponent *c, const gchar *lfoundation,
     const gchar *rfoundation)
@@ -734,8 +757,7 @@ check_answered (BurrowAgentTransaction *t, BurrowStunMessage *response, GSocketA
        * us switch, and check again */
       if (agent->controlling == t->controlling) {
         agent->controlling = !t->controlling;
-        recompute_priorities (agent);
-        burrow_agent_notify_controlling (agent);
+        role_changed (agent);
       }
       pair->state = BURROW_PAIR_WAITING;
       trigger (pair);
@@ -865,8 +887,7 @@ role_conflict (BurrowAgent *agent, BurrowStunMessage *request)
   }
   if (conflict) {
     g_debug ("role conflict: now %s", agent->controlling ? "controlling" : "controlled");
-    recompute_priorities (agent);
-    burrow_agent_notify_controlling (agent);
+    role_changed (agent);
   }
   return FALSE;
 }

@@ -20,6 +20,7 @@
 #include "burrow-error.h"
 #include "burrow-agent-private.h"
 #include "burrow-relay-allocation.h"
+#include "stun/burrow-stun-endpoint.h"
 
 #define RECV_BATCH 32
 #define RECV_BUFFER 65536
@@ -317,8 +318,9 @@ srflx_cb (BurrowAgentBase *base, BurrowStunMessage *response, gpointer user_data
 
   if (response)
     mapped = burrow_stun_message_get_xor_mapped_address (response);
-  if (mapped && !g_inet_address_equal (g_inet_socket_address_get_address (mapped),
-          g_inet_socket_address_get_address (base->address))) {
+  /* RFC 8445 5.1.3: redundant when it equals its base */
+  if (mapped && !burrow_socket_address_equal (G_SOCKET_ADDRESS (mapped),
+          G_SOCKET_ADDRESS (base->address))) {
     g_autoptr(BurrowCandidate) candidate = make_candidate (c,
         BURROW_CANDIDATE_TYPE_SERVER_REFLEXIVE, mapped, base->address, base->address,
         g_inet_socket_address_get_address (server), 65535);

@@ -535,15 +535,30 @@ burrow_agent_get_remote_candidates (BurrowAgent *agent, guint stream_id, guint c
   return c ? copy_candidates (c->remote_candidates) : NULL;
 }
 
-static gboolean
+static BurrowCandidate *
 remote_known (BurrowAgentComponent *c, BurrowCandidate *candidate)
 {
   guint i;
 
   for (i = 0; i < c->remote_candidates->len; i++)
     if (burrow_candidate_equal_target (c->remote_candidates->pdata[i], candidate))
-      return TRUE;
-  return FALSE;
+      return c->remote_candidates->pdata[i];
+  return NULL;
+}
+
+/* A candidate learnt from a check (peer-reflexive) and signalled later:
+ * it takes the signalled type, foundation and priority, as in libnice. */
+static gboolean
+merge_prflx (BurrowCandidate *known, BurrowCandidate *signalled)
+{
+  if (burrow_candidate_get_candidate_type (known) != BURROW_CANDIDATE_TYPE_PEER_REFLEXIVE ||
+      burrow_candidate_get_candidate_type (signalled) == BURROW_CANDIDATE_TYPE_PEER_REFLEXIVE)
+    return FALSE;
+  burrow_candidate_set_candidate_type (known, burrow_candidate_get_candidate_type (signalled));
+  burrow_candidate_set_foundation (known, burrow_candidate_get_foundation (signalled));
+  burrow_candidate_set_priority (known, burrow_candidate_get_priority (signalled));
+  burrow_candidate_set_related_address (known, burrow_candidate_get_related_address (signalled));
+  return TRUE;
 }
 
 /**
@@ -566,6 +581,7 @@ burrow_agent_set_remote_candidates (BurrowAgent *agent, guint stream_id, guint c
     const GSList *candidates)
 {
   BurrowAgentComponent *c;
+  BurrowCandidate *known;
   const GSList *l;
   gint added = 0;
 
@@ -579,8 +595,12 @@ burrow_agent_set_remote_candidates (BurrowAgent *agent, guint stream_id, guint c
     if (!BURROW_IS_CANDIDATE (candidate) || burrow_candidate_get_address (candidate) == NULL ||
         burrow_candidate_get_transport (candidate) != BURROW_CANDIDATE_TRANSPORT_UDP)
       continue;
-    if (remote_known (c, candidate))
+    known = remote_known (c, candidate);
+    if (known) {
+      if (merge_prflx (known, candidate))
+        added++;
       continue;
+    }
     if (c->remote_candidates->len >= BURROW_AGENT_MAX_REMOTE_CANDIDATES) {
       agent->rejected++;
       g_debug ("ignoring remote candidates beyond %u", BURROW_AGENT_MAX_REMOTE_CANDIDATES);

@@ -321,6 +321,12 @@ wake_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+cancelled_wake_cb (GCancellable *cancellable, gpointer user_data)
+{
+  return G_SOURCE_REMOVE;
+}
+
 /* Waits for a queued datagram: iterates the agent's context when this
  * thread can own it, else waits for the thread that runs it. */
 static GBytes *
@@ -341,13 +347,24 @@ wait_datagram (BurrowAgent *agent, BurrowAgentComponent *c, GCancellable *cancel
     if (data || c->recv_closed)
       break;
     {
+      /* wakes the iteration for a cancellation at once, and now and then
+       * for data queued by another thread */
       GSource *wake = g_timeout_source_new (100);
+      GSource *cancel = cancellable ? g_cancellable_source_new (cancellable) : NULL;
 
       g_source_set_callback (wake, wake_cb, NULL, NULL);
       g_source_attach (wake, agent->context);
+      if (cancel) {
+        g_source_set_callback (cancel, G_SOURCE_FUNC (cancelled_wake_cb), NULL, NULL);
+        g_source_attach (cancel, agent->context);
+      }
       g_main_context_iteration (agent->context, TRUE);
       g_source_destroy (wake);
       g_source_unref (wake);
+      if (cancel) {
+        g_source_destroy (cancel);
+        g_source_unref (cancel);
+      }
       g_main_context_release (agent->context);
     }
   }

@@ -602,7 +602,8 @@ burrow_agent_set_remote_candidates (BurrowAgent *agent, guint stream_id, guint c
       continue;
     }
     if (c->remote_candidates->len >= BURROW_AGENT_MAX_REMOTE_CANDIDATES) {
-      agent->rejected++;
+      /* each candidate past the limit counts */
+      agent->rejected += g_slist_length ((GSList *) l);
       g_debug ("ignoring remote candidates beyond %u", BURROW_AGENT_MAX_REMOTE_CANDIDATES);
       break;
     }

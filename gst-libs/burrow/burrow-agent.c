@@ -447,16 +447,6 @@ install_properties (GObjectClass *oc)
   properties[PROP_STUN_INITIAL_TIMEOUT] = g_param_spec_uint ("stun-initial-timeout", NULL,
       NULL, 1, 60000, 500, rw);
   /**
-   * BurrowAgent:rejected-packets:
-   *
-   * How many datagrams and candidates the agent rejected: checks that
-   * failed authentication, answers to no check of ours, data from unknown
-   * sources, remote candidates and pairs beyond the limits. Not in
-   * libnice; `G_MESSAGES_DEBUG=burrow-ice` logs each with its reason.
-   *
-   * Since: 0.1
-   */
-  /**
    * BurrowAgent:tls-ca-file:
    *
    * A PEM file of certificates to trust for TURN servers reached over TLS
@@ -466,6 +456,16 @@ install_properties (GObjectClass *oc)
    * Since: 0.1
    */
   properties[PROP_TLS_CA_FILE] = g_param_spec_string ("tls-ca-file", NULL, NULL, NULL, rw);
+  /**
+   * BurrowAgent:rejected-packets:
+   *
+   * How many datagrams and candidates the agent rejected: checks that
+   * failed authentication, answers to no check of ours, data from unknown
+   * sources, remote candidates and pairs beyond the limits. Not in
+   * libnice; `G_MESSAGES_DEBUG=burrow-ice` logs each with its reason.
+   *
+   * Since: 0.1
+   */
   properties[PROP_REJECTED_PACKETS] = g_param_spec_uint64 ("rejected-packets", NULL, NULL,
       0, G_MAXUINT64, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (oc, N_PROPS, properties);

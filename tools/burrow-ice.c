@@ -32,6 +32,7 @@ static gchar *opt_turn;
 static gchar *opt_turn_user;
 static gchar *opt_turn_password;
 static gchar *opt_turn_transport;
+static gchar *opt_ca_file;
 static gboolean opt_force_relay;
 static gboolean opt_controlling;
 static gboolean opt_controlled;
@@ -50,8 +51,10 @@ static GOptionEntry entries[] = {
   { "turn-password", 'p', 0, G_OPTION_ARG_STRING, &opt_turn_password,
     "TURN password; prefer BURROW_TURN_PASSWORD, which ps cannot show", "PASSWORD" },
   { "turn-transport", 0, 0, G_OPTION_ARG_STRING, &opt_turn_transport,
-    "How to reach the TURN server: udp (default), tcp or tls (the server's certificate "
-    "is not checked)", "udp|tcp|tls" },
+    "How to reach the TURN server: udp (default), tcp or tls", "udp|tcp|tls" },
+  { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_ca_file,
+    "With --turn-transport tls: trust the certificates in this PEM file instead of the "
+    "system's", "FILE" },
   { "force-relay", 'r', 0, G_OPTION_ARG_NONE, &opt_force_relay,
     "Offer relayed candidates only (needs --turn)", NULL },
   { "controlling", 0, 0, G_OPTION_ARG_NONE, &opt_controlling,
@@ -782,6 +785,8 @@ run (Ice *ice, BurrowRelayType relay_type)
   guint sigint, sigterm;
 
   ice->agent = burrow_agent_new (NULL, BURROW_COMPATIBILITY_RFC5245);
+  if (opt_ca_file)
+    g_object_set (ice->agent, "tls-ca-file", opt_ca_file, NULL);
   ice->stream_id = burrow_agent_add_stream (ice->agent, 1);
   if (!configure_agent (ice, relay_type))
     return 1;

@@ -284,6 +284,11 @@ gboolean     burrow_agent_close_finish          (BurrowAgent   *agent,
                                                  GAsyncResult  *result,
                                                  GError       **error);
 
+BURROW_API
+GIOStream   *burrow_agent_get_io_stream         (BurrowAgent *agent,
+                                                 guint        stream_id,
+                                                 guint        component_id);
+
 /* SDP (burrow-agent-sdp.c) */
 BURROW_API
 gchar       *burrow_agent_generate_local_sdp    (BurrowAgent *agent);

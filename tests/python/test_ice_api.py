@@ -167,7 +167,7 @@ KNOWN_DIFFERENCES = {
 # What only one binding has: (only in Nice, only in Burrow).
 SURFACE_DIFFERENCES = {
     "methods": (
-        ["consent_lost", "get_default_local_candidate", "get_io_stream",
+        ["consent_lost", "get_default_local_candidate",
          "get_selected_socket", "get_sockets", "new_full", "new_reliable",
          "recv_messages_nonblocking", "recv_nonblocking", "set_selected_remote_candidate",
          "set_software", "set_stream_tos"],

@@ -19,7 +19,9 @@
 #undef G_LOG_DOMAIN
 #define G_LOG_DOMAIN "burrow-stun"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "burrow-error.h"
 #include "burrow-stun-endpoint.h"
@@ -66,6 +68,11 @@ struct _BurrowStunEndpoint {
 
   BurrowStunEndpointHandler handler;
   gpointer handler_data;
+
+  /* the last destination, converted (held, so the pointer stays unique) */
+  GSocketAddress *native_to;
+  struct sockaddr_storage native;
+  socklen_t native_to_len;
 
   guint64 dropped;
   guint retransmissions;
@@ -197,6 +204,39 @@ send_frame (BurrowStunEndpoint *self, GSocketAddress *to, GOutputVector *vectors
     if (!burrow_stun_stream_send (self->stream, vectors, n_vectors, &local_error))
       return send_failed (self, to, local_error, error);
     return TRUE;
+  }
+  if (to != NULL && to != self->native_to) {
+    /* the data path sends to the same server again and again: convert its
+     * address once */
+    self->native_to_len = 0;
+    g_clear_object (&self->native_to);
+    if (g_socket_address_to_native (to, &self->native, sizeof self->native, NULL)) {
+      self->native_to = g_object_ref (to);
+      self->native_to_len = (socklen_t) g_socket_address_get_native_size (to);
+    }
+  }
+  if (to != NULL && to == self->native_to && n_vectors <= 8) {
+    struct msghdr msg = { 0 };
+    struct iovec iov[8];
+    guint i;
+
+    for (i = 0; i < n_vectors; i++) {
+      iov[i].iov_base = (gpointer) vectors[i].buffer;
+      iov[i].iov_len = vectors[i].size;
+    }
+    msg.msg_name = &self->native;
+    msg.msg_namelen = self->native_to_len;
+    msg.msg_iov = iov;
+    msg.msg_iovlen = n_vectors;
+    if (sendmsg (g_socket_get_fd (self->socket), &msg, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0)
+      return TRUE;
+    {
+      int errsv = errno;
+
+      local_error = g_error_new (G_IO_ERROR, g_io_error_from_errno (errsv),
+          "Error sending message: %s", g_strerror (errsv));
+    }
+    return send_failed (self, to, local_error, error);
   }
   if (g_socket_send_message (self->socket, to, vectors, (gint) n_vectors, NULL, 0, 0, NULL,
       &local_error) < 0)
@@ -724,6 +764,7 @@ burrow_stun_endpoint_finalize (GObject *object)
   g_hash_table_unref (self->transactions);
   g_clear_pointer (&self->stream, burrow_stun_stream_free);
   g_clear_object (&self->remote);
+  g_clear_object (&self->native_to);
   g_clear_object (&self->socket);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_free (self->buffer);

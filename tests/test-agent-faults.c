@@ -1133,6 +1133,115 @@ test_burst (Fixture *f, gconstpointer data)
   g_free (bodies);
 }
 
+/* Batches of mixed sizes: runs of equal datagrams go out segmented (UDP
+ * GSO) and may come back coalesced (UDP GRO); every datagram must still
+ * arrive alone, whole, in order, including the shorter one ending a run
+ * and the longer one starting the next. */
+static const guint mixed_sizes[] = {
+  1200, 1200, 1200, 1200, 1200, 1200, 1200, 1200, 1200, 1200, 700, 1200, 1200, 1200,
+  1300, 1300, 1300, 40, 8, 500, 500, 500, 500, 500, 500, 1200, 9000, 9000, 9000, 9000,
+  9000, 9000, 9000, 9000, 1200,
+};
+#define MIXED_ROUNDS 50
+
+typedef struct {
+  guint received;
+  guint wrong;                    /* wrong length, order or content */
+} Mixed;
+
+static void
+mixed_recv_cb (BurrowAgent *agent, guint stream_id, guint component_id, guint len,
+    const guint8 *buf, gpointer data)
+{
+  Mixed *m = data;
+  guint32 seq;
+  guint i;
+
+  if (len < 4) {
+    m->wrong++;
+    return;
+  }
+  memcpy (&seq, buf, 4);
+  seq = GUINT32_FROM_BE (seq);
+  if (seq != m->received || len != mixed_sizes[seq % G_N_ELEMENTS (mixed_sizes)])
+    m->wrong++;
+  for (i = 4; i < len; i++) {
+    if (buf[i] != burst_byte (seq, i)) {
+      m->wrong++;
+      break;
+    }
+  }
+  m->received++;
+}
+
+typedef struct {
+  Mixed *mixed;
+  guint target;
+} MixedWait;
+
+static gboolean
+mixed_caught_up (gpointer data)
+{
+  MixedWait *w = data;
+
+  return w->mixed->received >= w->target;
+}
+
+static void
+test_batch_mixed_sizes (Fixture *f, gconstpointer data)
+{
+  const guint n = G_N_ELEMENTS (mixed_sizes);
+  guint8 (*bodies)[9000] = g_malloc (n * 9000);
+  GOutputVector vectors[G_N_ELEMENTS (mixed_sizes)][3];
+  guint32 headers[G_N_ELEMENTS (mixed_sizes)];
+  BurrowOutputMessage messages[G_N_ELEMENTS (mixed_sizes)];
+  Mixed mixed = { 0 };
+  MixedWait w = { &mixed, 0 };
+  guint round, i, j, sent = 0;
+
+  assert_still_connects (f);
+  g_assert_true (burrow_agent_attach_recv (f->b, f->sb, 1, NULL, mixed_recv_cb, &mixed));
+  for (round = 0; round < MIXED_ROUNDS; round++) {
+    guint done = 0;
+
+    for (i = 0; i < n; i++) {
+      guint32 seq = round * n + i;
+
+      headers[i] = GUINT32_TO_BE (seq);
+      for (j = 4; j < mixed_sizes[i]; j++)
+        bodies[i][j - 4] = burst_byte (seq, j);
+      vectors[i][0].buffer = &headers[i];
+      vectors[i][0].size = 4;
+      vectors[i][1].buffer = bodies[i];
+      vectors[i][1].size = mixed_sizes[i] - 4;
+      vectors[i][2].buffer = NULL;
+      vectors[i][2].size = 0;
+      messages[i].buffers = vectors[i];
+      /* every other round the vectors end with a NULL buffer instead */
+      messages[i].n_buffers = round % 2 ? -1 : 2;
+    }
+    while (done < n) {
+      g_autoptr(GError) error = NULL;
+      gint k = burrow_agent_send_messages_nonblocking (f->a, f->sa, 1, messages + done,
+          n - done, NULL, &error);
+
+      if (k < 0) {
+        g_assert_error (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
+        g_main_context_iteration (NULL, FALSE);
+        continue;
+      }
+      g_assert_cmpint (k, >, 0);
+      done += (guint) k;
+    }
+    sent += n;
+    w.target = sent;
+    g_assert_true (wait_until (mixed_caught_up, &w, 2000));
+  }
+  g_assert_cmpuint (mixed.received, ==, MIXED_ROUNDS * n);
+  g_assert_cmpuint (mixed.wrong, ==, 0);
+  g_free (bodies);
+}
+
 /* recv_messages from a second thread while this one runs the context */
 #define THREAD_COUNT 50
 
@@ -1291,6 +1400,7 @@ main (int argc, char **argv)
   ADD ("/ice/agent-faults/flood/remote-candidates", test_flood_remote_candidates);
   ADD ("/ice/agent-faults/sdp/hostile", test_sdp_hostile);
   ADD ("/ice/agent-faults/load/burst-in-order", test_burst);
+  ADD ("/ice/agent-faults/load/batch-mixed-sizes", test_batch_mixed_sizes);
   ADD ("/ice/agent-faults/load/recv-messages-thread", test_recv_messages_thread);
 
   return g_test_run ();

@@ -12,9 +12,11 @@
 #undef G_LOG_DOMAIN
 #define G_LOG_DOMAIN "burrow-ice"
 
+#include <errno.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <string.h>
 
 #include "burrow-error.h"
@@ -24,6 +26,10 @@
 
 #define RECV_BATCH 32
 #define RECV_BUFFER 65536
+
+#ifndef UDP_GRO
+#define UDP_GRO 104 /* Linux 5.0 */
+#endif
 
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -109,6 +115,11 @@ typedef struct {
   struct mmsghdr msgs[RECV_BATCH];
   struct iovec iov[RECV_BATCH];
   struct sockaddr_storage addrs[RECV_BATCH];
+  /* room for the UDP_GRO segment size */
+  union {
+    struct cmsghdr align;
+    guint8 space[CMSG_SPACE (sizeof (int))];
+  } control[RECV_BATCH];
   guint8 data[RECV_BATCH][RECV_BUFFER];
 } RecvBuffers;
 
@@ -137,11 +148,9 @@ native_equal (const struct sockaddr_storage *a, socklen_t a_len, const BurrowAge
 /* One datagram: data from the selected pair's peer goes straight to the
  * application; everything else through the full dispatch. */
 static void
-receive_one (BurrowAgentBase *base, RecvBuffers *b, guint i)
+receive_one (BurrowAgentBase *base, RecvBuffers *b, guint i, const guint8 *data, gsize len)
 {
   BurrowAgentComponent *c = base->component;
-  const guint8 *data = b->data[i];
-  gsize len = b->msgs[i].msg_len;
   g_autoptr(GSocketAddress) from = NULL;
 
   if (c->selected && c->selected->base == base && (len < 20 || (data[0] & 0xc0) != 0) &&
@@ -152,6 +161,25 @@ receive_one (BurrowAgentBase *base, RecvBuffers *b, guint i)
   from = g_socket_address_new_from_native (&b->addrs[i], b->msgs[i].msg_hdr.msg_namelen);
   if (from)
     burrow_agent_receive (base, from, data, len);
+}
+
+/* The segment size when the kernel coalesced several datagrams of one
+ * peer into one buffer (UDP_GRO), or 0 */
+static gsize
+gro_segment_size (struct msghdr *h)
+{
+  struct cmsghdr *cmsg;
+
+  for (cmsg = CMSG_FIRSTHDR (h); cmsg; cmsg = CMSG_NXTHDR (h, cmsg)) {
+    if (cmsg->cmsg_level == SOL_UDP && cmsg->cmsg_type == UDP_GRO &&
+        cmsg->cmsg_len >= CMSG_LEN (sizeof (int))) {
+      int size;
+
+      memcpy (&size, CMSG_DATA (cmsg), sizeof size);
+      return size > 0 ? (gsize) size : 0;
+    }
+  }
+  return 0;
 }
 
 static gboolean
@@ -170,16 +198,42 @@ socket_readable_cb (GSocket *socket, GIOCondition condition, gpointer user_data)
     b->msgs[i].msg_hdr.msg_iovlen = 1;
     b->msgs[i].msg_hdr.msg_name = &b->addrs[i];
     b->msgs[i].msg_hdr.msg_namelen = sizeof b->addrs[i];
+    b->msgs[i].msg_hdr.msg_control = b->control[i].space;
+    b->msgs[i].msg_hdr.msg_controllen = sizeof b->control[i].space;
   }
-  /* one system call for up to RECV_BATCH datagrams */
+  /* one system call for up to RECV_BATCH buffers, each one datagram or,
+   * with UDP_GRO, a run of same-sized datagrams from one peer */
   n = recvmmsg (g_socket_get_fd (socket), b->msgs, RECV_BATCH, MSG_DONTWAIT, NULL);
   for (i = 0; i < n; i++) {
-    receive_one (base, b, (guint) i);
-    /* a callback may have removed the stream, and this base with it */
-    if (source && g_source_is_destroyed (source))
-      return G_SOURCE_REMOVE;
+    const guint8 *data = b->data[i];
+    gsize len = b->msgs[i].msg_len;
+    gsize segment = gro_segment_size (&b->msgs[i].msg_hdr);
+    gsize off = 0;
+
+    if (segment == 0 || segment > len)
+      segment = len;
+    do {
+      receive_one (base, b, (guint) i, data + off, MIN (segment, len - off));
+      /* a callback may have removed the stream, and this base with it */
+      if (source && g_source_is_destroyed (source))
+        return G_SOURCE_REMOVE;
+      off += segment;
+    } while (off < len);
   }
   return G_SOURCE_CONTINUE;
+}
+
+/* Lets the kernel hand over a run of same-sized datagrams from one peer in
+ * one buffer; senders using UDP_SEGMENT (our own batches among them) then
+ * cost one system call per run at both ends. Best effort: kernels before
+ * Linux 5.0 refuse, and then datagrams come one by one as before. */
+static void
+enable_gro (GSocket *socket)
+{
+  int one = 1;
+
+  if (setsockopt (g_socket_get_fd (socket), SOL_UDP, UDP_GRO, &one, sizeof one) != 0)
+    g_debug ("no UDP_GRO: %s", g_strerror (errno));
 }
 
 static GSocket *
@@ -203,6 +257,7 @@ open_host_socket (BurrowAgentComponent *c, GInetAddress *ip, GError **error)
     g_clear_error (error);
     if (g_socket_bind (socket, sa, FALSE, error)) {
       g_socket_set_blocking (socket, FALSE);
+      enable_gro (socket);
       return g_steal_pointer (&socket);
     }
   }

@@ -14,6 +14,8 @@
 
 #include <errno.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
 #include <sys/socket.h>
 
 #include "burrow-error.h"
@@ -173,36 +175,140 @@ burrow_agent_send (BurrowAgent *agent, guint stream_id, guint component_id, guin
       G_SOCKET_ADDRESS (burrow_candidate_get_address (pair->remote)), buf, len) ? (gint) len : -1;
 }
 
-/* Up to 64 datagrams in one sendmmsg(). Returns how many went, or -1. */
+/* UDP segmentation offload: one buffer of same-sized datagrams to one peer
+ * goes down the stack once and is cut into datagrams at the last moment
+ * (or not at all, up to a receiver with UDP_GRO). */
+#define GSO_MAX_SEGMENTS 64
+#define GSO_MAX_BYTES 65000     /* with headers, within one IPv4 or IPv6 datagram */
+#define BATCH_HEADERS 64
+#define BATCH_VECTORS 256       /* buffers copied for segmented runs */
+
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103 /* Linux 4.18 */
+#endif
+
+typedef struct {
+  struct mmsghdr msgs[BATCH_HEADERS];
+  guint count[BATCH_HEADERS];   /* messages in each header */
+  union {
+    struct cmsghdr align;
+    guint8 space[CMSG_SPACE (sizeof (guint16))];
+  } control[BATCH_HEADERS];
+  struct iovec iov[BATCH_VECTORS];
+} SendBatch;
+
+static gsize
+message_size (const BurrowOutputMessage *m, gint *n_buffers)
+{
+  gsize total = 0;
+  gint k;
+
+  for (k = 0; m->n_buffers < 0 ? m->buffers[k].buffer != NULL : k < m->n_buffers; k++)
+    total += m->buffers[k].size;
+  *n_buffers = k;
+  return total;
+}
+
+/* Fills @b with headers for @messages: runs of same-sized datagrams (the
+ * last of a run may be shorter) become one segmented header when @gso,
+ * the rest one header each, pointing at the caller's vectors. Returns how
+ * many headers. */
+static guint
+fill_batch (SendBatch *b, BurrowAgentPair *pair, const BurrowOutputMessage *messages, guint n,
+    gboolean gso)
+{
+  guint h = 0, i = 0, vectors = 0;
+
+  memset (b->msgs, 0, sizeof b->msgs);
+  while (i < n && h < BATCH_HEADERS) {
+    struct msghdr *hdr = &b->msgs[h].msg_hdr;
+    gint k;
+    gsize segment = message_size (&messages[i], &k);
+    guint run = 1, run_vectors = (guint) k;
+    gsize total = segment;
+
+    hdr->msg_name = &pair->remote_native;
+    hdr->msg_namelen = pair->remote_native_len;
+    /* how many of the following messages join this one's run */
+    while (gso && segment > 0 && i + run < n && run < GSO_MAX_SEGMENTS) {
+      gint nk;
+      gsize size = message_size (&messages[i + run], &nk);
+
+      if (size == 0 || size > segment || total + size > GSO_MAX_BYTES ||
+          vectors + run_vectors + (guint) nk > BATCH_VECTORS)
+        break;
+      run++;
+      run_vectors += (guint) nk;
+      total += size;
+      if (size < segment)
+        break;                  /* a shorter one ends the run */
+    }
+    if (run == 1) {
+      /* GOutputVector has the layout of struct iovec */
+      hdr->msg_iov = (struct iovec *) messages[i].buffers;
+      hdr->msg_iovlen = (gsize) k;
+    } else {
+      struct cmsghdr *cmsg;
+      guint16 size = (guint16) segment;
+      guint m;
+
+      hdr->msg_iov = &b->iov[vectors];
+      for (m = i; m < i + run; m++) {
+        gint nk, j;
+
+        message_size (&messages[m], &nk);
+        for (j = 0; j < nk; j++) {
+          b->iov[vectors].iov_base = (gpointer) messages[m].buffers[j].buffer;
+          b->iov[vectors++].iov_len = messages[m].buffers[j].size;
+        }
+      }
+      hdr->msg_iovlen = run_vectors;
+      hdr->msg_control = b->control[h].space;
+      hdr->msg_controllen = sizeof b->control[h].space;
+      cmsg = CMSG_FIRSTHDR (hdr);
+      cmsg->cmsg_level = SOL_UDP;
+      cmsg->cmsg_type = UDP_SEGMENT;
+      cmsg->cmsg_len = CMSG_LEN (sizeof size);
+      memcpy (CMSG_DATA (cmsg), &size, sizeof size);
+    }
+    b->count[h++] = run;
+    i += run;
+  }
+  return h;
+}
+
+/* Up to 64 headers in one sendmmsg(). Returns how many datagrams went, or
+ * -1. */
 static gint
 send_batch (BurrowAgentPair *pair, const BurrowOutputMessage *messages, guint n, GError **error)
 {
-  struct mmsghdr msgs[64];
-  guint i;
-  gint sent;
+  SendBatch b;
+  gboolean gso = !pair->base->no_gso;
+  guint headers, i;
+  gint sent, errsv, done = 0;
 
-  n = MIN (n, G_N_ELEMENTS (msgs));
-  memset (msgs, 0, sizeof (struct mmsghdr) * n);
-  for (i = 0; i < n; i++) {
-    gint k = messages[i].n_buffers;
-
-    if (k < 0)
-      for (k = 0; messages[i].buffers[k].buffer != NULL; k++)
-        ;
-    msgs[i].msg_hdr.msg_name = &pair->remote_native;
-    msgs[i].msg_hdr.msg_namelen = pair->remote_native_len;
-    /* GOutputVector has the layout of struct iovec */
-    msgs[i].msg_hdr.msg_iov = (struct iovec *) messages[i].buffers;
-    msgs[i].msg_hdr.msg_iovlen = (gsize) k;
-  }
-  sent = sendmmsg (g_socket_get_fd (pair->base->socket), msgs, n, MSG_DONTWAIT);
-  if (sent < 0) {
-    int errsv = errno;
-
+  for (;;) {
+    headers = fill_batch (&b, pair, messages, n, gso);
+    sent = sendmmsg (g_socket_get_fd (pair->base->socket), b.msgs, headers, MSG_DONTWAIT);
+    if (sent >= 0)
+      break;
+    errsv = errno;
+    /* the route cannot segment (EIO: no checksum offload; EINVAL: a
+     * segment over the path MTU, which plain sends fragment) */
+    if (gso && b.count[0] > 1 && (errsv == EIO || errsv == EINVAL || errsv == ENOPROTOOPT ||
+            errsv == EOPNOTSUPP)) {
+      if (errsv != EINVAL)
+        pair->base->no_gso = TRUE;
+      gso = FALSE;
+      continue;
+    }
     g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv), "Could not send: %s",
         g_strerror (errsv));
+    return -1;
   }
-  return sent;
+  for (i = 0; i < (guint) sent; i++)
+    done += (gint) b.count[i];
+  return done;
 }
 
 static gboolean

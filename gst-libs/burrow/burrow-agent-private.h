@@ -40,6 +40,7 @@ struct _BurrowAgentBase {
   guint relay_subscription;
   GInetSocketAddress *address;    /* the base address */
   BurrowCandidate *candidate;     /* the host or relayed candidate */
+  gboolean no_gso;                /* the route refused UDP segmentation offload */
 };
 
 typedef struct {

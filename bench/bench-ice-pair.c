@@ -1,5 +1,6 @@
 /* bench-ice-pair.c: two Burrow agents, two libnice agents or two UDP
- * sockets on 127.0.0.1, behind one interface
+ * sockets (plain, or with UDP GSO and GRO) on 127.0.0.1, behind one
+ * interface
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
@@ -9,13 +10,15 @@
  * sockets only through it), non-trickle signalling: once both sides have
  * gathered, credentials and candidates are swapped in one go.
  */
-#define _GNU_SOURCE               /* sendmmsg */
+#define _GNU_SOURCE               /* sendmmsg, recvmmsg */
 #include "config.h"
 
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <arpa/inet.h>
 #include <unistd.h>
 #include <glib-unix.h>
@@ -27,8 +30,25 @@
 #include "bench-ice.h"
 
 #define RAW_RECV_BATCH 32
+#define RAW_GRO_BUFFER 65536
 
-const gchar *const bench_impl_names[BENCH_N_IMPLS] = { "burrow", "libnice", "raw UDP" };
+/* the limits of one segmented send, as Burrow's */
+#define RAW_GSO_MAX_SEGMENTS 64
+#define RAW_GSO_MAX_BYTES 65000
+
+#ifndef SOL_UDP
+#define SOL_UDP 17
+#endif
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103 /* Linux 4.18 */
+#endif
+#ifndef UDP_GRO
+#define UDP_GRO 104 /* Linux 5.0 */
+#endif
+
+const gchar *const bench_impl_names[BENCH_N_IMPLS] = {
+  "burrow", "libnice", "raw UDP", "raw UDP GSO"
+};
 guint bench_pair_ta_ms = 0;
 
 typedef struct {
@@ -43,7 +63,21 @@ typedef struct {
   gint fd;                        /* raw */
   GSource *source;                /* raw */
   struct sockaddr_in address;     /* raw: where it is bound */
+  struct _RawGroBuffers *gro;     /* raw GSO: what recvmmsg fills */
 } BenchSide;
+
+/* raw GSO: one recvmmsg for up to RAW_RECV_BATCH buffers, each one
+ * datagram or, with UDP_GRO, a run of same-sized datagrams */
+typedef struct _RawGroBuffers {
+  struct mmsghdr msgs[RAW_RECV_BATCH];
+  struct iovec iov[RAW_RECV_BATCH];
+  struct sockaddr_storage addrs[RAW_RECV_BATCH];
+  union {
+    struct cmsghdr align;
+    guint8 space[CMSG_SPACE (sizeof (int))];
+  } control[RAW_RECV_BATCH];
+  guint8 data[RAW_RECV_BATCH][RAW_GRO_BUFFER];
+} RawGroBuffers;
 
 struct _BenchPair {
   BenchImpl impl;
@@ -56,6 +90,12 @@ struct _BenchPair {
   gpointer messages;              /* BurrowOutputMessage or NiceOutputMessage */
   struct mmsghdr *mmsg;
   struct iovec iov;
+  struct iovec *gso_iov;          /* raw GSO: one vector per datagram */
+  union {
+    struct cmsghdr align;
+    guint8 space[CMSG_SPACE (sizeof (guint16))];
+  } gso_control;
+  gboolean no_gso;                /* raw GSO: UDP_SEGMENT refused, sendmmsg instead */
 };
 
 /* ---- what both libraries share ---- */
@@ -208,8 +248,83 @@ raw_readable_cb (gint fd, GIOCondition condition, gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* The segment size when the kernel coalesced several datagrams into one
+ * buffer (UDP_GRO), or 0 */
+static gsize
+gro_segment_size (struct msghdr *h)
+{
+  struct cmsghdr *cmsg;
+
+  for (cmsg = CMSG_FIRSTHDR (h); cmsg; cmsg = CMSG_NXTHDR (h, cmsg)) {
+    if (cmsg->cmsg_level == SOL_UDP && cmsg->cmsg_type == UDP_GRO &&
+        cmsg->cmsg_len >= CMSG_LEN (sizeof (int))) {
+      int size;
+
+      memcpy (&size, CMSG_DATA (cmsg), sizeof size);
+      return size > 0 ? (gsize) size : 0;
+    }
+  }
+  return 0;
+}
+
+/* one recvmmsg; a coalesced buffer counts as ceil (len / segment)
+ * datagrams, the last of them possibly shorter */
 static gboolean
-raw_side_new (BenchSide *s, GError **error)
+raw_gro_readable_cb (gint fd, GIOCondition condition, gpointer user_data)
+{
+  BenchSide *s = user_data;
+  RawGroBuffers *b = s->gro;
+  gint n, i;
+
+  for (i = 0; i < RAW_RECV_BATCH; i++) {
+    b->msgs[i].msg_hdr.msg_namelen = sizeof b->addrs[i];
+    b->msgs[i].msg_hdr.msg_controllen = sizeof b->control[i].space;
+    b->msgs[i].msg_hdr.msg_flags = 0;
+  }
+  n = recvmmsg (fd, b->msgs, RAW_RECV_BATCH, MSG_DONTWAIT, NULL);
+  for (i = 0; i < n; i++) {
+    gsize len = b->msgs[i].msg_len;
+    gsize segment = gro_segment_size (&b->msgs[i].msg_hdr);
+    gsize off = 0;
+
+    if (segment == 0 || segment > len)
+      segment = len;
+    do {
+      count (&s->counter, MIN (segment, len - off));
+      off += segment;
+    } while (off < len);
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+raw_gro_setup (BenchSide *s)
+{
+  static gboolean told = FALSE;
+  RawGroBuffers *b;
+  int one = 1;
+  guint i;
+
+  if (setsockopt (s->fd, SOL_UDP, UDP_GRO, &one, sizeof one) != 0 && !told) {
+    told = TRUE;
+    g_printerr ("raw UDP GSO: no UDP_GRO (%s); datagrams arrive one by one\n",
+        g_strerror (errno));
+  }
+  /* pages are touched only as datagrams fill them */
+  b = s->gro = g_malloc (sizeof *b);
+  memset (b->msgs, 0, sizeof b->msgs);
+  for (i = 0; i < RAW_RECV_BATCH; i++) {
+    b->iov[i].iov_base = b->data[i];
+    b->iov[i].iov_len = RAW_GRO_BUFFER;
+    b->msgs[i].msg_hdr.msg_iov = &b->iov[i];
+    b->msgs[i].msg_hdr.msg_iovlen = 1;
+    b->msgs[i].msg_hdr.msg_name = &b->addrs[i];
+    b->msgs[i].msg_hdr.msg_control = b->control[i].space;
+  }
+}
+
+static gboolean
+raw_side_new (BenchSide *s, gboolean gro, GError **error)
 {
   socklen_t len = sizeof s->address;
 
@@ -223,8 +338,11 @@ raw_side_new (BenchSide *s, GError **error)
         g_strerror (errno));
     return FALSE;
   }
+  if (gro)
+    raw_gro_setup (s);
   s->source = g_unix_fd_source_new (s->fd, G_IO_IN);
-  g_source_set_callback (s->source, G_SOURCE_FUNC (raw_readable_cb), s, NULL);
+  g_source_set_callback (s->source,
+      gro ? G_SOURCE_FUNC (raw_gro_readable_cb) : G_SOURCE_FUNC (raw_readable_cb), s, NULL);
   g_source_attach (s->source, s->ctx);
   return TRUE;
 }
@@ -250,7 +368,7 @@ bench_pair_new (BenchImpl impl, GMainContext *ctx_a, GMainContext *ctx_b, GError
       burrow_side_new (s, i == 0);
     } else if (impl == BENCH_LIBNICE) {
       nice_side_new (s, i == 0);
-    } else if (!raw_side_new (s, error)) {
+    } else if (!raw_side_new (s, impl == BENCH_RAW_GSO, error)) {
       bench_pair_free (pair);
       return NULL;
     }
@@ -280,7 +398,7 @@ bench_pair_step (BenchPair *pair)
 {
   BenchSide *a = &pair->side[0], *b = &pair->side[1];
 
-  if (pair->impl == BENCH_RAW)
+  if (pair->impl == BENCH_RAW || pair->impl == BENCH_RAW_GSO)
     return TRUE;
   if (!pair->exchanged && a->gathered && b->gathered) {
     pair->exchanged = TRUE;
@@ -351,10 +469,12 @@ ensure_batch (BenchPair *pair, const guint8 *buf, gsize len, guint n)
   g_free (pair->vectors);
   g_free (pair->messages);
   g_free (pair->mmsg);
+  g_free (pair->gso_iov);
   pair->capacity = n;
   pair->vectors = g_new (GOutputVector, n);
   pair->messages = g_new (BurrowOutputMessage, n);
   pair->mmsg = g_new0 (struct mmsghdr, n);
+  pair->gso_iov = g_new (struct iovec, n);
   pair->iov.iov_base = (gpointer) buf;
   pair->iov.iov_len = len;
   for (i = 0; i < n; i++) {
@@ -368,6 +488,7 @@ ensure_batch (BenchPair *pair, const guint8 *buf, gsize len, guint n)
     pair->mmsg[i].msg_hdr.msg_namelen = sizeof pair->side[1].address;
     pair->mmsg[i].msg_hdr.msg_iov = &pair->iov;
     pair->mmsg[i].msg_hdr.msg_iovlen = 1;
+    pair->gso_iov[i] = pair->iov;
   }
 }
 
@@ -382,8 +503,60 @@ batch_result (gint sent, GError *error)
   return -1;
 }
 
+static gint
+raw_send_mmsg (BenchPair *pair, guint n)
+{
+  gint sent = sendmmsg (pair->side[0].fd, pair->mmsg, n, 0);
+
+  if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS))
+    return 0;
+  return sent;
+}
+
+/* All @n datagrams (or as many as one segmented send takes) in one
+ * sendmsg with UDP_SEGMENT; sendmmsg if the kernel refuses that. */
+static gint
+raw_send_gso (BenchPair *pair, gsize len, guint n)
+{
+  static gboolean told = FALSE;
+  guint run = MAX (1, MIN (MIN (n, RAW_GSO_MAX_SEGMENTS), RAW_GSO_MAX_BYTES / len));
+  guint16 segment = (guint16) len;
+  struct msghdr h = { 0 };
+  struct cmsghdr *cmsg;
+
+  if (pair->no_gso)
+    return raw_send_mmsg (pair, n);
+  h.msg_name = &pair->side[1].address;
+  h.msg_namelen = sizeof pair->side[1].address;
+  h.msg_iov = pair->gso_iov;
+  h.msg_iovlen = run;
+  h.msg_control = pair->gso_control.space;
+  h.msg_controllen = sizeof pair->gso_control.space;
+  cmsg = CMSG_FIRSTHDR (&h);
+  cmsg->cmsg_level = SOL_UDP;
+  cmsg->cmsg_type = UDP_SEGMENT;
+  cmsg->cmsg_len = CMSG_LEN (sizeof segment);
+  memcpy (CMSG_DATA (cmsg), &segment, sizeof segment);
+  if (sendmsg (pair->side[0].fd, &h, 0) >= 0)
+    return (gint) run;
+  if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)
+    return 0;
+  if (errno != EIO && errno != EINVAL) {
+    g_printerr ("raw UDP GSO: sendmsg failed: %s\n", g_strerror (errno));
+    return -1;
+  }
+  if (!told) {
+    told = TRUE;
+    g_printerr ("raw UDP GSO: sendmsg with UDP_SEGMENT failed (%s); falling back to "
+        "sendmmsg\n", g_strerror (errno));
+  }
+  pair->no_gso = TRUE;
+  return raw_send_mmsg (pair, n);
+}
+
 /* Sends @n copies of @buf in one call of the batched API (sendmmsg for
- * raw UDP). Returns how many went, 0 when the socket is full, -1 on error. */
+ * raw UDP, one segmented sendmsg for raw UDP GSO). Returns how many
+ * went, 0 when the socket is full, -1 on error. */
 gint
 bench_pair_send_batch (BenchPair *pair, const guint8 *buf, gsize len, guint n)
 {
@@ -401,11 +574,10 @@ bench_pair_send_batch (BenchPair *pair, const guint8 *buf, gsize len, guint n)
       sent = nice_agent_send_messages_nonblocking (a->agent, a->stream, 1, pair->messages, n,
           NULL, &error);
       return batch_result (sent, error);
+    case BENCH_RAW_GSO:
+      return raw_send_gso (pair, len, n);
     default:
-      sent = sendmmsg (a->fd, pair->mmsg, n, 0);
-      if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS))
-        return 0;
-      return sent;
+      return raw_send_mmsg (pair, n);
   }
 }
 
@@ -429,12 +601,14 @@ bench_pair_free (BenchPair *pair)
     }
     if (s->fd >= 0)
       close (s->fd);
+    g_free (s->gro);
     g_mutex_clear (&s->counter.lock);
     g_cond_clear (&s->counter.cond);
   }
   g_free (pair->vectors);
   g_free (pair->messages);
   g_free (pair->mmsg);
+  g_free (pair->gso_iov);
   g_free (pair);
 }
 
@@ -449,8 +623,11 @@ bench_pair_describe (BenchImpl impl)
     agent = G_OBJECT (burrow_agent_new (NULL, BURROW_COMPATIBILITY_RFC5245));
   else if (impl == BENCH_LIBNICE)
     agent = G_OBJECT (nice_agent_new (NULL, NICE_COMPATIBILITY_RFC5245));
-  else
+  else if (impl == BENCH_RAW)
     return g_strdup ("raw UDP: sendto/sendmmsg, recvfrom");
+  else
+    return g_strdup ("raw UDP GSO: batches as one sendmsg with UDP_SEGMENT, recvmmsg with "
+        "UDP_GRO (batched modes only)");
   if (bench_pair_ta_ms > 0)
     g_object_set (agent, "stun-pacing-timer", bench_pair_ta_ms, NULL);
   g_object_get (agent, "nomination-mode", &nomination, "stun-pacing-timer", &pacing, NULL);

@@ -17,6 +17,7 @@ typedef enum {
   BENCH_BURROW,
   BENCH_LIBNICE,
   BENCH_RAW,
+  BENCH_RAW_GSO,                  /* raw UDP with UDP_SEGMENT and UDP_GRO; batched modes only */
   BENCH_N_IMPLS,
 } BenchImpl;
 

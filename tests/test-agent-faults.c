@@ -1379,6 +1379,115 @@ test_recv_messages_thread (Fixture *f, gconstpointer data)
   receiver_clear (&r);
 }
 
+/* ---- other threads: send and receive while the context's thread takes
+ * the stream away (run under AddressSanitizer, a freed pair, socket or
+ * component in use shows) ---- */
+
+typedef struct {
+  BurrowAgent *agent;
+  guint stream_id;
+  gint stop;                      /* atomic */
+  guint sent;                     /* datagrams that went */
+  guint refused;                  /* calls that returned -1 */
+  guint refused_after_removal;
+  gint removed;                   /* atomic: set before remove_stream returns */
+} Sender;
+
+static gpointer
+sender_thread (gpointer data)
+{
+  Sender *s = data;
+  guint8 payload[1200] = { 0 };
+  GOutputVector vectors[16];
+  BurrowOutputMessage messages[16];
+  guint i, rounds = 0;
+
+  for (i = 0; i < G_N_ELEMENTS (messages); i++) {
+    vectors[i].buffer = payload;
+    vectors[i].size = sizeof payload;
+    messages[i].buffers = &vectors[i];
+    messages[i].n_buffers = 1;
+  }
+  /* bounded: the main thread stops it, or 2 million rounds end it */
+  while (!g_atomic_int_get (&s->stop) && rounds++ < 2000000) {
+    gboolean removed = g_atomic_int_get (&s->removed);
+    gint n;
+
+    if (rounds % 2) {
+      n = burrow_agent_send (s->agent, s->stream_id, 1, sizeof payload, payload);
+      n = n < 0 ? -1 : 1;
+    } else {
+      n = burrow_agent_send_messages_nonblocking (s->agent, s->stream_id, 1, messages,
+          G_N_ELEMENTS (messages), NULL, NULL);
+    }
+    if (n > 0) {
+      s->sent += (guint) n;
+    } else {
+      s->refused++;
+      if (removed)
+        s->refused_after_removal++;
+      g_thread_yield ();
+    }
+  }
+  return NULL;
+}
+
+static gboolean
+b_got_some (gpointer data)
+{
+  Fixture *f = data;
+
+  return f->b_received >= 100;
+}
+
+static void
+test_thread_send_while_removing (Fixture *f, gconstpointer data)
+{
+  Sender s = { f->a, f->sa, 0 };
+  GThread *thread;
+
+  assert_still_connects (f);
+  thread = g_thread_new ("sender", sender_thread, &s);
+  /* the data path works from the other thread */
+  g_assert_true (wait_until (b_got_some, f, 5000));
+  g_atomic_int_set (&s.removed, 1);
+  burrow_agent_remove_stream (f->a, f->sa);
+  /* the sender keeps trying on the stream that is gone */
+  burrow_test_sleep (100);
+  g_atomic_int_set (&s.stop, 1);
+  g_thread_join (thread);
+  g_test_message ("%u datagrams sent from the other thread, %u calls refused (%u after "
+      "the removal), %u received", s.sent, s.refused, s.refused_after_removal, f->b_received);
+  g_assert_cmpuint (s.sent, >=, 100);
+  g_assert_cmpuint (s.refused_after_removal, >, 0);
+  g_assert_cmpint (burrow_agent_send (f->a, f->sa, 1, 5, (const guint8 *) "gone!"), ==, -1);
+}
+
+/* A receiver blocked in another thread when its stream is removed returns
+ * with G_IO_ERROR_CLOSED. */
+static void
+test_thread_recv_while_removing (Fixture *f, gconstpointer data)
+{
+  Receiver r = { 0 };
+  GThread *thread;
+
+  assert_still_connects (f);
+  r.agent = f->b;
+  r.stream_id = f->sb;
+  r.cancellable = g_cancellable_new ();
+  r.want = 1;
+  thread = g_thread_new ("receiver", receiver_thread, &r);
+  burrow_test_sleep (100);
+  g_assert_false (receiver_done (&r));
+  burrow_agent_remove_stream (f->b, f->sb);
+  /* cancelled only if it does not return by itself */
+  receiver_join (&r, thread, 2000);
+  g_assert_cmpint (r.result, ==, -1);
+  g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_CLOSED);
+  g_assert_cmpuint (r.got, ==, 0);
+  receiver_clear (&r);
+}
+
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
@@ -1402,6 +1511,8 @@ main (int argc, char **argv)
   ADD ("/ice/agent-faults/load/burst-in-order", test_burst);
   ADD ("/ice/agent-faults/load/batch-mixed-sizes", test_batch_mixed_sizes);
   ADD ("/ice/agent-faults/load/recv-messages-thread", test_recv_messages_thread);
+  ADD ("/ice/agent-faults/threads/send-while-removing", test_thread_send_while_removing);
+  ADD ("/ice/agent-faults/threads/recv-while-removing", test_thread_recv_while_removing);
 
   return g_test_run ();
 }

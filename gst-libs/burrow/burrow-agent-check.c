@@ -546,13 +546,19 @@ send_check (BurrowAgentPair *pair)
 static void
 select_pair (BurrowAgentComponent *c, BurrowAgentPair *pair)
 {
+  BurrowAgent *agent = c->stream->agent;
+  BurrowAgentPair *old = c->selected_owned ? c->selected : NULL;
+
   if (c->selected == pair)
     return;
-  if (c->selected_owned) {
-    burrow_agent_pair_free (c->selected);
+  /* senders in other threads see one pair or the other, never a freed one */
+  g_mutex_lock (&agent->lock);
+  c->selected = pair;
+  g_mutex_unlock (&agent->lock);
+  if (old) {
+    burrow_agent_pair_free (old);
     c->selected_owned = FALSE;
   }
-  c->selected = pair;
   pair->last_consent = g_get_monotonic_time ();
   g_debug ("stream %u component %u selected %s", c->stream->id, c->id, pair->foundation);
   burrow_agent_keepalive_start (c->stream->agent);

@@ -23,25 +23,29 @@
 
 /* datagrams kept for recv_messages when nobody takes them */
 #define RECV_QUEUE_MAX 1024
+#define MAX_DATAGRAM 65536
 
 typedef struct {
   BurrowAgent *agent;
+  BurrowAgentComponent *component;
   guint stream_id;
   guint component_id;
   GBytes *data;
 } Delivery;
 
+/* On the context given to attach_recv; the component may have gone with
+ * its stream meanwhile (its callback is then unset). */
 static gboolean
 deliver_in_context_cb (gpointer user_data)
 {
   Delivery *d = user_data;
-  BurrowAgentComponent *c = burrow_agent_find_component (d->agent, d->stream_id,
-      d->component_id);
+  BurrowAgentComponent *c = d->component;
+  BurrowAgentRecvFunc func = c->recv_func;
   gsize len;
   const guint8 *buf = g_bytes_get_data (d->data, &len);
 
-  if (c && c->recv_func)
-    c->recv_func (d->agent, d->stream_id, d->component_id, (guint) len, buf, c->recv_data);
+  if (func)
+    func (d->agent, d->stream_id, d->component_id, (guint) len, buf, c->recv_data);
   return G_SOURCE_REMOVE;
 }
 
@@ -49,6 +53,7 @@ static void
 delivery_free (Delivery *d)
 {
   g_object_unref (d->agent);
+  burrow_agent_component_unref (d->component);
   g_bytes_unref (d->data);
   g_free (d);
 }
@@ -65,6 +70,7 @@ burrow_agent_deliver (BurrowAgentComponent *c, const guint8 *data, gsize len)
       Delivery *d = g_new (Delivery, 1);
 
       d->agent = g_object_ref (agent);
+      d->component = burrow_agent_component_ref (c);
       d->stream_id = c->stream->id;
       d->component_id = c->id;
       d->data = g_bytes_new (data, len);
@@ -138,6 +144,66 @@ selected_pair (BurrowAgent *agent, guint stream_id, guint component_id)
   return c->selected;
 }
 
+/* A datagram through the relay (or, should the native address be missing,
+ * through GIO): the TURN objects belong to the agent's context. On a thread
+ * that can own the context, sent at once; else handed to the context with
+ * a copy of the data. */
+typedef struct {
+  BurrowAgent *agent;
+  guint stream_id;
+  guint component_id;
+  GBytes *data;
+} SlowSend;
+
+static gboolean
+send_now (BurrowAgent *agent, guint stream_id, guint component_id, const guint8 *buf, gsize len)
+{
+  BurrowAgentPair *pair = selected_pair (agent, stream_id, component_id);
+
+  return pair && burrow_agent_base_send (pair->base,
+      G_SOCKET_ADDRESS (burrow_candidate_get_address (pair->remote)), buf, len);
+}
+
+static gboolean
+slow_send_cb (gpointer user_data)
+{
+  SlowSend *s = user_data;
+  gsize len;
+  const guint8 *buf = g_bytes_get_data (s->data, &len);
+
+  send_now (s->agent, s->stream_id, s->component_id, buf, len);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+slow_send_free (SlowSend *s)
+{
+  g_object_unref (s->agent);
+  g_bytes_unref (s->data);
+  g_free (s);
+}
+
+static gboolean
+send_slow (BurrowAgent *agent, guint stream_id, guint component_id, const guint8 *buf, gsize len)
+{
+  SlowSend *s;
+
+  if (g_main_context_acquire (agent->context)) {
+    gboolean ok = send_now (agent, stream_id, component_id, buf, len);
+
+    g_main_context_release (agent->context);
+    return ok;
+  }
+  s = g_new (SlowSend, 1);
+  s->agent = g_object_ref (agent);
+  s->stream_id = stream_id;
+  s->component_id = component_id;
+  s->data = g_bytes_new (buf, len);
+  g_main_context_invoke_full (agent->context, G_PRIORITY_DEFAULT, slow_send_cb, s,
+      (GDestroyNotify) slow_send_free);
+  return TRUE;
+}
+
 /**
  * burrow_agent_send:
  * @agent: an agent
@@ -158,21 +224,27 @@ burrow_agent_send (BurrowAgent *agent, guint stream_id, guint component_id, guin
     const guint8 *buf)
 {
   BurrowAgentPair *pair;
+  gssize n = -1;
+  gboolean direct;
 
   g_return_val_if_fail (BURROW_IS_AGENT (agent), -1);
   g_return_val_if_fail (buf != NULL || len == 0, -1);
-  pair = selected_pair (agent, stream_id, component_id);
-  if (len > G_MAXINT || pair == NULL)
+  if (len > G_MAXINT)
     return -1;
-  if (pair->base->socket && pair->remote_native_len > 0) {
+  g_mutex_lock (&agent->lock);
+  pair = selected_pair (agent, stream_id, component_id);
+  direct = pair && pair->base->socket && pair->remote_native_len > 0;
+  if (direct) {
     /* the data path: straight to the socket, no conversion per datagram */
-    gssize n = sendto (g_socket_get_fd (pair->base->socket), buf, len, MSG_DONTWAIT,
+    n = sendto (g_socket_get_fd (pair->base->socket), buf, len, MSG_DONTWAIT,
         (struct sockaddr *) &pair->remote_native, pair->remote_native_len);
-
-    return n < 0 ? -1 : (gint) len;
   }
-  return burrow_agent_base_send (pair->base,
-      G_SOCKET_ADDRESS (burrow_candidate_get_address (pair->remote)), buf, len) ? (gint) len : -1;
+  g_mutex_unlock (&agent->lock);
+  if (direct)
+    return n < 0 ? -1 : (gint) len;
+  if (pair == NULL)
+    return -1;
+  return send_slow (agent, stream_id, component_id, buf, len) ? (gint) len : -1;
 }
 
 /* UDP segmentation offload: one buffer of same-sized datagrams to one peer
@@ -311,32 +383,21 @@ send_batch (BurrowAgentPair *pair, const BurrowOutputMessage *messages, guint n,
   return done;
 }
 
-static gboolean
-send_one (BurrowAgentBase *base, GSocketAddress *to, const BurrowOutputMessage *m,
-    GError **error)
+/* Gathers a message's buffers into @buffer (for the relay, which sends
+ * one contiguous payload). Returns the length, or -1 if it does not fit. */
+static gssize
+flatten (const BurrowOutputMessage *m, guint8 *buffer, gsize size)
 {
-  guint8 buffer[65536];
   gsize total = 0;
   gint i;
 
-  if (base->socket)
-    return g_socket_send_message (base->socket, to, m->buffers, m->n_buffers, NULL, 0, 0,
-        NULL, error) >= 0;
-  /* through a relay: one contiguous payload */
   for (i = 0; i < m->n_buffers || (m->n_buffers < 0 && m->buffers[i].buffer); i++) {
-    if (m->buffers[i].size > sizeof buffer - total) {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
-          "The message is larger than a datagram");
-      return FALSE;
-    }
+    if (m->buffers[i].size > size - total)
+      return -1;
     memcpy (buffer + total, m->buffers[i].buffer, m->buffers[i].size);
     total += m->buffers[i].size;
   }
-  if (!burrow_agent_base_send (base, to, buffer, total)) {
-    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Could not send through the relay");
-    return FALSE;
-  }
-  return TRUE;
+  return (gssize) total;
 }
 
 /**
@@ -364,40 +425,45 @@ burrow_agent_send_messages_nonblocking (BurrowAgent *agent, guint stream_id,
     GCancellable *cancellable, GError **error)
 {
   BurrowAgentPair *pair;
-  guint i;
+  g_autofree guint8 *buffer = NULL;
+  guint i, done = 0;
+  gboolean direct;
 
   g_return_val_if_fail (BURROW_IS_AGENT (agent), -1);
   g_return_val_if_fail (messages != NULL || n_messages == 0, -1);
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return -1;
+  g_mutex_lock (&agent->lock);
   pair = selected_pair (agent, stream_id, component_id);
+  direct = pair && pair->base->socket && pair->remote_native_len > 0;
+  /* batched: one system call for many datagrams */
+  while (direct && done < n_messages) {
+    gint sent = send_batch (pair, messages + done, n_messages - done, done == 0 ? error : NULL);
+
+    if (sent <= 0)
+      break;
+    done += (guint) sent;
+  }
+  g_mutex_unlock (&agent->lock);
+  if (direct)
+    return done > 0 || n_messages == 0 ? (gint) done : -1;
   if (pair == NULL) {
     g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE,
         "The component has no selected pair");
     return -1;
   }
-  if (pair->base->socket && pair->remote_native_len > 0) {
-    guint done = 0;
-
-    /* batched: one system call for many datagrams */
-    while (done < n_messages) {
-      gint sent = send_batch (pair, messages + done, n_messages - done,
-          done == 0 ? error : NULL);
-
-      if (sent <= 0)
-        return done > 0 ? (gint) done : -1;
-      done += (guint) sent;
-    }
-    return (gint) done;
-  }
+  buffer = g_malloc (MAX_DATAGRAM);
   for (i = 0; i < n_messages; i++) {
-    g_autoptr(GError) local_error = NULL;
+    gssize len = flatten (&messages[i], buffer, MAX_DATAGRAM);
 
-    if (!send_one (pair->base, G_SOCKET_ADDRESS (burrow_candidate_get_address (pair->remote)),
-            &messages[i], &local_error)) {
+    if (len < 0 || !send_slow (agent, stream_id, component_id, buffer, (gsize) len)) {
       if (i > 0)
         return (gint) i;
-      g_propagate_error (error, g_steal_pointer (&local_error));
+      if (len < 0)
+        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
+            "The message is larger than a datagram");
+      else
+        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Could not send");
       return -1;
     }
   }
@@ -431,6 +497,20 @@ static gboolean
 cancelled_wake_cb (GCancellable *cancellable, gpointer user_data)
 {
   return G_SOURCE_REMOVE;
+}
+
+/* For receivers, which may block in another thread while the stream goes */
+static BurrowAgentComponent *
+ref_component (BurrowAgent *agent, guint stream_id, guint component_id)
+{
+  BurrowAgentComponent *c;
+
+  g_mutex_lock (&agent->lock);
+  c = burrow_agent_find_component (agent, stream_id, component_id);
+  if (c)
+    burrow_agent_component_ref (c);
+  g_mutex_unlock (&agent->lock);
+  return c;
 }
 
 /* Waits for a queued datagram: iterates the agent's context when this
@@ -499,13 +579,13 @@ gint
 burrow_agent_recv_messages (BurrowAgent *agent, guint stream_id, guint component_id,
     BurrowInputMessage *messages, guint n_messages, GCancellable *cancellable, GError **error)
 {
-  BurrowAgentComponent *c;
+  g_autoptr(BurrowAgentComponent) c = NULL;
   GBytes *data;
   guint n = 0;
 
   g_return_val_if_fail (BURROW_IS_AGENT (agent), -1);
   g_return_val_if_fail (messages != NULL || n_messages == 0, -1);
-  c = burrow_agent_find_component (agent, stream_id, component_id);
+  c = ref_component (agent, stream_id, component_id);
   if (c == NULL) {
     g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE, "No such component");
     return -1;
@@ -547,11 +627,11 @@ GBytes *
 burrow_agent_recv (BurrowAgent *agent, guint stream_id, guint component_id,
     GCancellable *cancellable, GError **error)
 {
-  BurrowAgentComponent *c;
+  g_autoptr(BurrowAgentComponent) c = NULL;
   GBytes *data;
 
   g_return_val_if_fail (BURROW_IS_AGENT (agent), NULL);
-  c = burrow_agent_find_component (agent, stream_id, component_id);
+  c = ref_component (agent, stream_id, component_id);
   if (c == NULL) {
     g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE, "No such component");
     return NULL;

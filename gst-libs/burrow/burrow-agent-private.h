@@ -79,7 +79,8 @@ struct _BurrowAgentPair {
 };
 
 struct _BurrowAgentComponent {
-  BurrowAgentStream *stream;
+  gint ref_count;                 /* the stream's, and blocked receivers' */
+  BurrowAgentStream *stream;      /* NULL once the stream is gone */
   guint id;
   BurrowComponentState state;
   guint min_port;
@@ -154,11 +155,19 @@ struct _BurrowAgent {
   GSource *keepalive_timer;
   guint pacing_stream;            /* round robin over the streams */
   guint64 rejected;               /* requests and responses that failed checks */
+
+  /* Other threads send and receive: this guards what they look at, the
+   * membership of @streams and each component's selected pair (the pair,
+   * its base and socket live as long as it is selected). The context's
+   * thread takes it only to change those, and never while emitting. */
+  GMutex lock;
 };
 
 /* burrow-agent.c */
 BurrowAgentStream    *burrow_agent_find_stream        (BurrowAgent *agent,
                                                        guint        stream_id);
+BurrowAgentComponent *burrow_agent_component_ref      (BurrowAgentComponent *c);
+void                  burrow_agent_component_unref    (BurrowAgentComponent *c);
 BurrowAgentComponent *burrow_agent_find_component     (BurrowAgent *agent,
                                                        guint        stream_id,
                                                        guint        component_id);
@@ -227,5 +236,7 @@ void      burrow_agent_deliver            (BurrowAgentComponent *component,
                                            const guint8         *data,
                                            gsize                 len);
 void      burrow_agent_component_recv_close (BurrowAgentComponent *component);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BurrowAgentComponent, burrow_agent_component_unref)
 
 G_END_DECLS

@@ -28,6 +28,30 @@ random_ice_string (guint len)
   return s;
 }
 
+BurrowAgentComponent *
+burrow_agent_component_ref (BurrowAgentComponent *c)
+{
+  g_atomic_int_inc (&c->ref_count);
+  return c;
+}
+
+/* What outlives the stream, for receivers blocked in another thread or
+ * deliveries queued to another context: the receive queue and its lock. */
+void
+burrow_agent_component_unref (BurrowAgentComponent *c)
+{
+  if (!g_atomic_int_dec_and_test (&c->ref_count))
+    return;
+  g_queue_clear_full (&c->recv_queue, (GDestroyNotify) g_bytes_unref);
+  g_mutex_clear (&c->recv_lock);
+  g_cond_clear (&c->recv_cond);
+  if (c->recv_context)
+    g_main_context_unref (c->recv_context);
+  g_free (c);
+}
+
+/* The stream is gone from the agent's list: no other thread can reach the
+ * selected pair any more. */
 static void
 component_free (BurrowAgentComponent *c)
 {
@@ -38,17 +62,14 @@ component_free (BurrowAgentComponent *c)
     g_source_destroy (c->nomination_timer);
     g_source_unref (c->nomination_timer);
   }
+  g_clear_pointer (&c->bases, g_ptr_array_unref);
+  g_clear_pointer (&c->local_candidates, g_ptr_array_unref);
+  g_clear_pointer (&c->remote_candidates, g_ptr_array_unref);
+  g_clear_pointer (&c->relays, g_ptr_array_unref);
+  c->recv_func = NULL;
+  c->stream = NULL;
   burrow_agent_component_recv_close (c);
-  g_ptr_array_unref (c->bases);
-  g_ptr_array_unref (c->local_candidates);
-  g_ptr_array_unref (c->remote_candidates);
-  g_ptr_array_unref (c->relays);
-  g_queue_clear_full (&c->recv_queue, (GDestroyNotify) g_bytes_unref);
-  g_mutex_clear (&c->recv_lock);
-  g_cond_clear (&c->recv_cond);
-  if (c->recv_context)
-    g_main_context_unref (c->recv_context);
-  g_free (c);
+  burrow_agent_component_unref (c);
 }
 
 static BurrowAgentComponent *
@@ -56,6 +77,7 @@ component_new (BurrowAgentStream *stream, guint id)
 {
   BurrowAgentComponent *c = g_new0 (BurrowAgentComponent, 1);
 
+  c->ref_count = 1;
   c->stream = stream;
   c->id = id;
   c->state = BURROW_COMPONENT_STATE_DISCONNECTED;
@@ -141,7 +163,9 @@ burrow_agent_add_stream (BurrowAgent *agent, guint n_components)
   g_queue_init (&s->triggered);
   for (i = 1; i <= n_components; i++)
     g_ptr_array_add (s->components, component_new (s, i));
+  g_mutex_lock (&agent->lock);
   g_ptr_array_add (agent->streams, s);
+  g_mutex_unlock (&agent->lock);
   return s->id;
 }
 
@@ -165,7 +189,11 @@ burrow_agent_remove_stream (BurrowAgent *agent, guint stream_id)
   s = burrow_agent_find_stream (agent, stream_id);
   if (s == NULL)
     return;
+  /* out of reach of other threads first, then freed */
+  g_mutex_lock (&agent->lock);
   g_ptr_array_remove (agent->streams, s);
+  g_mutex_unlock (&agent->lock);
+  burrow_agent_stream_free (s);
   ids[0] = stream_id;
   burrow_agent_emit_streams_removed (agent, ids, 1);
 }
@@ -799,6 +827,8 @@ burrow_agent_restart_stream (BurrowAgent *agent, guint stream_id)
 void
 burrow_agent_close_all (BurrowAgent *agent)
 {
+  GPtrArray *streams;
+
   if (agent->pacing_timer) {
     g_source_destroy (agent->pacing_timer);
     g_clear_pointer (&agent->pacing_timer, g_source_unref);
@@ -807,7 +837,15 @@ burrow_agent_close_all (BurrowAgent *agent)
     g_source_destroy (agent->keepalive_timer);
     g_clear_pointer (&agent->keepalive_timer, g_source_unref);
   }
-  g_ptr_array_set_size (agent->streams, 0);
+  if (agent->streams->len == 0)
+    return;
+  /* out of reach of other threads first, then freed */
+  g_mutex_lock (&agent->lock);
+  streams = agent->streams;
+  agent->streams = g_ptr_array_new ();
+  g_mutex_unlock (&agent->lock);
+  g_ptr_array_set_free_func (streams, (GDestroyNotify) burrow_agent_stream_free);
+  g_ptr_array_unref (streams);
 }
 
 /**

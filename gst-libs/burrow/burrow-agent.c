@@ -266,6 +266,7 @@ burrow_agent_finalize (GObject *object)
   BurrowAgent *self = BURROW_AGENT (object);
 
   g_ptr_array_unref (self->streams);
+  g_mutex_clear (&self->lock);
   g_ptr_array_unref (self->local_addresses);
   g_hash_table_unref (self->transactions);
   g_free (self->stun_server);
@@ -582,7 +583,9 @@ burrow_agent_class_init (BurrowAgentClass *klass)
 static void
 burrow_agent_init (BurrowAgent *self)
 {
-  self->streams = g_ptr_array_new_with_free_func ((GDestroyNotify) burrow_agent_stream_free);
+  /* streams are taken out of it under the lock, then freed */
+  self->streams = g_ptr_array_new ();
+  g_mutex_init (&self->lock);
   self->local_addresses = g_ptr_array_new_with_free_func (g_object_unref);
   self->transactions = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
       (GDestroyNotify) g_bytes_unref, (GDestroyNotify) burrow_agent_transaction_free);

@@ -40,12 +40,25 @@ struct _BurrowAgentTransaction {
   GSource *timer;
   BurrowAgentPair *pair;          /* a check */
   gboolean consent;               /* a consent or keep-alive check */
+  gboolean cancelled;             /* replaced by a triggered check: no more
+                                   * retransmissions, no failure on timeout,
+                                   * an answer still counts */
   gboolean controlling;           /* the role the check was sent in */
   BurrowAgentGatherFunc gather_func;
   GObject *gather_data;
 };
 
 static void pacing_start (BurrowAgent *agent);
+
+/* Whether @c is still the component @stream_id/@component_id of @agent:
+ * a signal handler may have removed its stream. Stream ids are never
+ * reused, so a match by id is the same component. */
+static gboolean
+component_alive (BurrowAgent *agent, guint stream_id, guint component_id,
+    BurrowAgentComponent *c)
+{
+  return burrow_agent_find_component (agent, stream_id, component_id) == c;
+}
 static void send_check (BurrowAgentPair *pair);
 
 /* ---- transactions ---- */
@@ -85,6 +98,7 @@ static gboolean
 transaction_timer_cb (gpointer user_data)
 {
   BurrowAgentTransaction *t = user_data;
+  BURROW_AGENT_HOLD_SIGNALS (t->agent);
 
   g_clear_pointer (&t->timer, g_source_unref);
   if (t->sent >= t->max_sends) {
@@ -461,6 +475,7 @@ static gboolean
 pacing_cb (gpointer user_data)
 {
   BurrowAgent *agent = user_data;
+  BURROW_AGENT_HOLD_SIGNALS (agent);
 
   if (pacing_round (agent))
     return G_SOURCE_CONTINUE;
@@ -486,8 +501,15 @@ trigger (BurrowAgentPair *pair)
 {
   BurrowAgentStream *s = pair->component->stream;
 
-  if (pair->state == BURROW_PAIR_IN_PROGRESS || g_queue_find (&s->triggered, pair))
+  if (g_queue_find (&s->triggered, pair))
     return;
+  if (pair->state == BURROW_PAIR_IN_PROGRESS && pair->check) {
+    /* RFC 8445 7.3.1.4: cancel the check in progress (its answer, should
+     * one come within its timeout, still counts) and check again now */
+    pair->check->cancelled = TRUE;
+    pair->check->max_sends = pair->check->sent;
+    pair->check = NULL;
+  }
   pair->state = BURROW_PAIR_WAITING;
   g_queue_push_tail (&s->triggered, pair);
   pacing_start (s->agent);
@@ -590,11 +612,18 @@ burrow_agent_component_update_state (BurrowAgentComponent *c)
   if (c->state == BURROW_COMPONENT_STATE_FAILED)
     return;
   if (nominated) {
+    BurrowAgent *agent = s->agent;
+    guint sid = s->id, cid = c->id;
+
+    /* each signal may remove the stream (or the agent's last reference) */
+    g_object_ref (agent);
     select_pair (c, nominated);
     /* libnice always passes through CONNECTED; ported code waits for it */
-    if (c->state != BURROW_COMPONENT_STATE_READY)
+    if (component_alive (agent, sid, cid, c) && c->state != BURROW_COMPONENT_STATE_READY)
       burrow_agent_component_set_state (c, BURROW_COMPONENT_STATE_CONNECTED);
-    burrow_agent_component_set_state (c, BURROW_COMPONENT_STATE_READY);
+    if (component_alive (agent, sid, cid, c))
+      burrow_agent_component_set_state (c, BURROW_COMPONENT_STATE_READY);
+    g_object_unref (agent);
     return;
   }
   if (c->state == BURROW_COMPONENT_STATE_READY && c->selected)
@@ -623,6 +652,7 @@ nomination_timer_cb (gpointer user_data)
 {
   BurrowAgentComponent *c = user_data;
   BurrowAgentPair *best = best_valid (c, FALSE);
+  BURROW_AGENT_HOLD_SIGNALS (c->stream->agent);
 
   g_clear_pointer (&c->nomination_timer, g_source_unref);
   if (best && !best->nominated && c->stream->agent->controlling) {
@@ -727,8 +757,15 @@ check_succeeded (BurrowAgentPair *pair, BurrowStunMessage *response, gboolean us
   g_autoptr(GInetSocketAddress) mapped = burrow_stun_message_get_xor_mapped_address (response);
 
   if (mapped && !burrow_socket_address_equal (G_SOCKET_ADDRESS (mapped),
-          G_SOCKET_ADDRESS (burrow_candidate_get_address (pair->local))))
+          G_SOCKET_ADDRESS (burrow_candidate_get_address (pair->local)))) {
+    BurrowAgentStream *s = c->stream;
+    guint sid = s->id, cid = c->id;
+
     add_local_prflx (pair, mapped);
+    /* new-candidate-full may have removed or restarted the stream */
+    if (!component_alive (agent, sid, cid, c) || !g_ptr_array_find (s->pairs, pair, NULL))
+      return;
+  }
   pair->state = BURROW_PAIR_SUCCEEDED;
   pair->valid = TRUE;
   pair->last_consent = g_get_monotonic_time ();
@@ -747,14 +784,18 @@ check_succeeded (BurrowAgentPair *pair, BurrowStunMessage *response, gboolean us
 }
 
 static void
-check_answered (BurrowAgentTransaction *t, BurrowStunMessage *response, GSocketAddress *from)
+check_answered (BurrowAgentTransaction *t, BurrowAgentBase *base, BurrowStunMessage *response,
+    GSocketAddress *from)
 {
   BurrowAgentPair *pair = t->pair;
   BurrowAgent *agent = t->agent;
   gboolean use_candidate = pair->use_candidate;
   guint code;
 
-  pair->check = NULL;
+  if (pair->check == t)
+    pair->check = NULL;
+  else if (pair->state == BURROW_PAIR_SUCCEEDED || pair->state == BURROW_PAIR_FAILED)
+    return;                     /* a cancelled check's answer, after the newer one's */
   if (burrow_stun_message_get_message_class (response) == BURROW_STUN_CLASS_ERROR_RESPONSE) {
     code = burrow_stun_response_error (response, NULL);
     if (code == 487) {
@@ -770,8 +811,9 @@ check_answered (BurrowAgentTransaction *t, BurrowStunMessage *response, GSocketA
       return;
     }
     pair->state = BURROW_PAIR_FAILED;
-  } else if (!burrow_socket_address_equal (from, t->to)) {
-    /* RFC 8445 7.2.5.2.1: the answer must come from where the check went */
+  } else if (!burrow_socket_address_equal (from, t->to) || base != t->base) {
+    /* RFC 8445 7.2.5.2.1: the answer must come from where the check went,
+     * and arrive where it left from */
     pair->state = BURROW_PAIR_FAILED;
   } else if (pair->component->selected == pair && pair->valid && !use_candidate &&
              pair->state == BURROW_PAIR_SUCCEEDED) {
@@ -788,20 +830,24 @@ static void
 transaction_timeout (BurrowAgentTransaction *t)
 {
   BurrowAgentPair *pair = t->pair;
-  BurrowAgent *agent = t->agent;
+  BurrowAgent *agent = g_object_ref (t->agent);
+  /* the callbacks and signals below may free @t (by removing its stream)
+   * and drop the agent's last reference */
+  g_autoptr(GBytes) tid = g_bytes_ref (t->tid);
 
   if (t->gather_func) {
     BurrowAgentGatherFunc func = t->gather_func;
 
     t->gather_func = NULL;
     func (t->base, NULL, t->gather_data);
-  } else if (pair && !t->consent) {
+  } else if (pair && !t->consent && !t->cancelled && pair->check == t) {
     pair->check = NULL;
     pair->state = BURROW_PAIR_FAILED;
     t->pair = NULL;
     burrow_agent_component_update_state (pair->component);
   }
-  g_hash_table_remove (agent->transactions, t->tid);
+  g_hash_table_remove (agent->transactions, tid);
+  g_object_unref (agent);
 }
 
 static gboolean
@@ -817,7 +863,8 @@ response_authentic (BurrowAgentTransaction *t, BurrowStunMessage *response)
 }
 
 static void
-handle_response (BurrowAgent *agent, BurrowStunMessage *response, GSocketAddress *from)
+handle_response (BurrowAgent *agent, BurrowAgentBase *base, BurrowStunMessage *response,
+    GSocketAddress *from)
 {
   gsize len;
   const guint8 *tid = burrow_stun_message_get_transaction_id (response, &len);
@@ -834,16 +881,21 @@ handle_response (BurrowAgent *agent, BurrowStunMessage *response, GSocketAddress
     BurrowAgentGatherFunc func = t->gather_func;
 
     t->gather_func = NULL;
-    if (burrow_socket_address_equal (from, t->to) &&
+    if (burrow_socket_address_equal (from, t->to) && base == t->base &&
         burrow_stun_message_get_message_class (response) == BURROW_STUN_CLASS_SUCCESS_RESPONSE)
       func (t->base, response, t->gather_data);
     else
       func (t->base, NULL, t->gather_data);
   } else if (t->pair) {
-    if (t->consent)
-      t->pair->last_consent = g_get_monotonic_time ();
-    else
-      check_answered (t, response, from);
+    if (t->consent) {
+      /* RFC 7675 5.1: only an authenticated success response, from where
+       * the request went and to where it came from, refreshes consent */
+      if (burrow_stun_message_get_message_class (response) == BURROW_STUN_CLASS_SUCCESS_RESPONSE &&
+          base == t->base && burrow_socket_address_equal (from, t->to))
+        t->pair->last_consent = g_get_monotonic_time ();
+    } else {
+      check_answered (t, base, response, from);
+    }
   }
   g_hash_table_remove (agent->transactions, key);
 }
@@ -968,11 +1020,22 @@ handle_request (BurrowAgentBase *base, BurrowStunMessage *request, GSocketAddres
     return;
   }
   send_response (base, from, request, 0, s->local_pwd);
-  burrow_agent_emit_initial_binding (s);
+  {
+    guint sid = s->id, cid = c->id;
 
-  remote = learn_remote_prflx (c, from, priority);
-  if (remote == NULL)
-    return;
+    burrow_agent_emit_initial_binding (s);
+    if (!component_alive (agent, sid, cid, c))
+      return;
+  }
+
+  {
+    guint sid = s->id, cid = c->id;
+
+    remote = learn_remote_prflx (c, from, priority);
+    /* new-remote-candidate-full may have removed the stream */
+    if (remote == NULL || !component_alive (agent, sid, cid, c))
+      return;
+  }
   if (base->candidate && (!agent->force_relay || base->relay))
     pair_add (c, base, base->candidate, remote);
   pair = find_pair (c, base, from);
@@ -981,14 +1044,20 @@ handle_request (BurrowAgentBase *base, BurrowStunMessage *request, GSocketAddres
   if (!agent->controlling &&
       burrow_stun_message_has_attribute (request, BURROW_STUN_ATTRIBUTE_USE_CANDIDATE)) {
     if (pair->state == BURROW_PAIR_SUCCEEDED) {
+      guint sid = s->id, cid = c->id;
+
       pair->nominated = TRUE;
       burrow_agent_component_update_state (c);
+      if (!component_alive (agent, sid, cid, c) || !g_ptr_array_find (s->pairs, pair, NULL))
+        return;
     } else {
       pair->nominate_on_success = TRUE;
     }
   }
-  /* RFC 8445 7.3.1.4: a triggered check, unless it already worked */
-  if (pair->state != BURROW_PAIR_SUCCEEDED)
+  /* RFC 8445 7.3.1.4: a triggered check, unless the pair already worked
+   * (checking a valid pair again would have the peer check it again, and
+   * so on) */
+  if (pair->state != BURROW_PAIR_SUCCEEDED && !pair->valid)
     trigger (pair);
   if (c->state == BURROW_COMPONENT_STATE_DISCONNECTED ||
       c->state == BURROW_COMPONENT_STATE_GATHERING)
@@ -1039,7 +1108,7 @@ burrow_agent_receive (BurrowAgentBase *base, GSocketAddress *from, const guint8 
       break;
     case BURROW_STUN_CLASS_SUCCESS_RESPONSE:
     case BURROW_STUN_CLASS_ERROR_RESPONSE:
-      handle_response (agent, msg, from);
+      handle_response (agent, base, msg, from);
       break;
     default:
       /* Binding indications are keep-alives */
@@ -1050,8 +1119,8 @@ burrow_agent_receive (BurrowAgentBase *base, GSocketAddress *from, const guint8 
 
 /* ---- keep-alives and consent (RFC 8445 section 11, RFC 7675) ---- */
 
-/* consent is checked every 5 s (RFC 7675 section 5.1, randomised by the
- * timer's own jitter) and lost after 30 s without an answer */
+/* consent is checked every 5 s, each interval drawn from 0.8 to 1.2 times
+ * that (RFC 7675 section 5.1), and lost after 30 s without an answer */
 #define CONSENT_INTERVAL_MS 5000
 #define CONSENT_TIMEOUT_US (30 * G_USEC_PER_SEC)
 #define KEEPALIVE_INTERVAL_MS 15000
@@ -1094,30 +1163,45 @@ send_keepalive (BurrowAgentComponent *c, BurrowAgentPair *pair)
 static gboolean
 keepalive_cb (gpointer user_data)
 {
-  BurrowAgent *agent = user_data;
+  BurrowAgent *agent = g_object_ref (user_data);
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (guint));
   guint i, j;
+  BURROW_AGENT_HOLD_SIGNALS (agent);
 
-  for (i = 0; i < agent->streams->len; i++) {
-    BurrowAgentStream *s = agent->streams->pdata[i];
+  /* a consent loss emits component-state-changed, whose handler may remove
+   * streams: walk a copy of the ids and look each component up again */
+  for (i = 0; i < agent->streams->len; i++)
+    g_array_append_val (ids, ((BurrowAgentStream *) agent->streams->pdata[i])->id);
+  for (i = 0; i < ids->len; i++) {
+    for (j = 1; ; j++) {
+      BurrowAgentComponent *c = burrow_agent_find_component (agent,
+          g_array_index (ids, guint, i), j);
 
-    for (j = 0; j < s->components->len; j++) {
-      BurrowAgentComponent *c = s->components->pdata[j];
-
+      if (c == NULL)
+        break;
       if (c->selected && c->state != BURROW_COMPONENT_STATE_FAILED)
         send_keepalive (c, c->selected);
     }
   }
-  return G_SOURCE_CONTINUE;
+  /* the next one after a fresh random interval */
+  g_clear_pointer (&agent->keepalive_timer, g_source_unref);
+  burrow_agent_keepalive_start (agent);
+  g_object_unref (agent);
+  return G_SOURCE_REMOVE;
 }
 
 void
 burrow_agent_keepalive_start (BurrowAgent *agent)
 {
+  guint interval = agent->consent_freshness || agent->keepalive_conncheck ?
+      CONSENT_INTERVAL_MS : KEEPALIVE_INTERVAL_MS;
+
   if (agent->keepalive_timer)
     return;
-  agent->keepalive_timer = g_timeout_source_new (
-      agent->consent_freshness || agent->keepalive_conncheck ?
-      CONSENT_INTERVAL_MS : KEEPALIVE_INTERVAL_MS);
+  /* agents that started together do not stay in step */
+  interval = (guint) g_random_int_range ((gint32) (interval * 4 / 5),
+      (gint32) (interval * 6 / 5) + 1);
+  agent->keepalive_timer = g_timeout_source_new (interval);
   g_source_set_static_name (agent->keepalive_timer, "[burrow] ICE keep-alive");
   g_source_set_callback (agent->keepalive_timer, keepalive_cb, agent, NULL);
   g_source_attach (agent->keepalive_timer, agent->context);

@@ -186,8 +186,10 @@ static gboolean
 socket_readable_cb (GSocket *socket, GIOCondition condition, gpointer user_data)
 {
   BurrowAgentBase *base = user_data;
+  BurrowAgent *agent = base->component->stream->agent;
   RecvBuffers *b = get_recv_buffers ();
   GSource *source = g_main_current_source ();
+  gboolean gone = FALSE;
   gint n, i;
 
   for (i = 0; i < RECV_BATCH; i++) {
@@ -204,7 +206,10 @@ socket_readable_cb (GSocket *socket, GIOCondition condition, gpointer user_data)
   /* one system call for up to RECV_BATCH buffers, each one datagram or,
    * with UDP_GRO, a run of same-sized datagrams from one peer */
   n = recvmmsg (g_socket_get_fd (socket), b->msgs, RECV_BATCH, MSG_DONTWAIT, NULL);
-  for (i = 0; i < n; i++) {
+  if (n <= 0)
+    return G_SOURCE_CONTINUE;
+  burrow_agent_hold_signals (agent);
+  for (i = 0; i < n && !gone; i++) {
     const guint8 *data = b->data[i];
     gsize len = b->msgs[i].msg_len;
     gsize segment = gro_segment_size (&b->msgs[i].msg_hdr);
@@ -214,13 +219,14 @@ socket_readable_cb (GSocket *socket, GIOCondition condition, gpointer user_data)
       segment = len;
     do {
       receive_one (base, b, (guint) i, data + off, MIN (segment, len - off));
-      /* a callback may have removed the stream, and this base with it */
-      if (source && g_source_is_destroyed (source))
-        return G_SOURCE_REMOVE;
+      /* a receive callback may have removed the stream, and this base */
+      gone = source && g_source_is_destroyed (source);
       off += segment;
-    } while (off < len);
+    } while (off < len && !gone);
   }
-  return G_SOURCE_CONTINUE;
+  /* the signals the datagrams raised, now that they are handled */
+  burrow_agent_release_signals (agent);
+  return gone ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
 }
 
 /* Lets the kernel hand over a run of same-sized datagrams from one peer in
@@ -413,6 +419,7 @@ relay_data_cb (BurrowRelayAllocation *allocation, GInetSocketAddress *peer, GByt
   BurrowAgentBase *base = user_data;
   gsize len;
   const guint8 *bytes = g_bytes_get_data (data, &len);
+  BURROW_AGENT_HOLD_SIGNALS (base->component->stream->agent);
 
   burrow_agent_receive (base, G_SOCKET_ADDRESS (peer), bytes, len);
 }
@@ -428,6 +435,7 @@ static void
 relay_allocated_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   RelayGather *g = user_data;
+  BURROW_AGENT_HOLD_SIGNALS (g->agent);
   g_autoptr(GError) error = NULL;
   g_autoptr(BurrowRelayAllocation) relay = burrow_turn_client_allocate_finish (
       BURROW_TURN_CLIENT (source), result, &error);

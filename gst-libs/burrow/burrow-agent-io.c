@@ -52,6 +52,7 @@ deliver_in_context_cb (gpointer user_data)
 static void
 delivery_free (Delivery *d)
 {
+  g_atomic_int_add (&d->component->deliveries_pending, -1);
   g_object_unref (d->agent);
   burrow_agent_component_unref (d->component);
   g_bytes_unref (d->data);
@@ -66,9 +67,13 @@ burrow_agent_deliver (BurrowAgentComponent *c, const guint8 *data, gsize len)
   if (c->recv_func) {
     if (c->recv_context == NULL || c->recv_context == agent->context) {
       c->recv_func (agent, c->stream->id, c->id, (guint) len, data, c->recv_data);
+    } else if (g_atomic_int_get (&c->deliveries_pending) >= RECV_QUEUE_MAX) {
+      /* the other context does not keep up: drop, as a full socket would */
+      agent->rejected++;
     } else {
       Delivery *d = g_new (Delivery, 1);
 
+      g_atomic_int_inc (&c->deliveries_pending);
       d->agent = g_object_ref (agent);
       d->component = burrow_agent_component_ref (c);
       d->stream_id = c->stream->id;
@@ -81,8 +86,11 @@ burrow_agent_deliver (BurrowAgentComponent *c, const guint8 *data, gsize len)
   }
   g_mutex_lock (&c->recv_lock);
   g_queue_push_tail (&c->recv_queue, g_bytes_new (data, len));
-  while (c->recv_queue.length > RECV_QUEUE_MAX)
+  /* nobody reads: the oldest go, counted */
+  while (c->recv_queue.length > RECV_QUEUE_MAX) {
     g_bytes_unref (g_queue_pop_head (&c->recv_queue));
+    agent->rejected++;
+  }
   g_cond_broadcast (&c->recv_cond);
   g_mutex_unlock (&c->recv_lock);
 }
@@ -520,18 +528,29 @@ wait_datagram (BurrowAgent *agent, BurrowAgentComponent *c, GCancellable *cancel
 {
   GBytes *data = NULL;
 
+  /* the caller holds @c; what the iteration runs may remove its stream
+   * (closing @c) or drop the agent's last reference */
+  g_object_ref (agent);
   while (!g_cancellable_is_cancelled (cancellable)) {
+    gboolean acquired = FALSE, closed;
+
     g_mutex_lock (&c->recv_lock);
     data = g_queue_pop_head (&c->recv_queue);
-    if (data == NULL && !c->recv_closed && !g_main_context_is_owner (agent->context) &&
-        !g_main_context_acquire (agent->context)) {
-      g_cond_wait_until (&c->recv_cond, &c->recv_lock, g_get_monotonic_time () + 50000);
-      g_mutex_unlock (&c->recv_lock);
-      continue;
+    if (data == NULL && !c->recv_closed && !g_main_context_is_owner (agent->context)) {
+      acquired = g_main_context_acquire (agent->context);
+      if (!acquired) {
+        g_cond_wait_until (&c->recv_cond, &c->recv_lock, g_get_monotonic_time () + 50000);
+        g_mutex_unlock (&c->recv_lock);
+        continue;
+      }
     }
+    closed = c->recv_closed;
     g_mutex_unlock (&c->recv_lock);
-    if (data || c->recv_closed)
+    if (data || closed) {
+      if (acquired)
+        g_main_context_release (agent->context);
       break;
+    }
     {
       /* wakes the iteration for a cancellation at once, and now and then
        * for data queued by another thread */
@@ -551,9 +570,13 @@ wait_datagram (BurrowAgent *agent, BurrowAgentComponent *c, GCancellable *cancel
         g_source_destroy (cancel);
         g_source_unref (cancel);
       }
-      g_main_context_release (agent->context);
+      /* only what this call acquired: a caller inside a dispatch of the
+       * context owns it already */
+      if (acquired)
+        g_main_context_release (agent->context);
     }
   }
+  g_object_unref (agent);
   return data;
 }
 

@@ -97,6 +97,7 @@ struct _BurrowAgentComponent {
   GMainContext *recv_context;
   BurrowAgentRecvFunc recv_func;
   gpointer recv_data;
+  gint deliveries_pending;        /* queued to recv_context, atomic */
   GMutex recv_lock;
   GCond recv_cond;
   GQueue recv_queue;              /* GBytes, for recv_messages without a callback */
@@ -161,6 +162,11 @@ struct _BurrowAgent {
    * its base and socket live as long as it is selected). The context's
    * thread takes it only to change those, and never while emitting. */
   GMutex lock;
+
+  /* signals raised while at work wait here (burrow-agent.c) */
+  guint signal_holds;
+  gboolean flushing;
+  GQueue pending_signals;
 };
 
 /* burrow-agent.c */
@@ -181,6 +187,19 @@ void                  burrow_agent_emit_new_remote_candidate (BurrowAgent     *a
                                                               BurrowCandidate *candidate);
 void                  burrow_agent_emit_initial_binding (BurrowAgentStream *stream);
 void                  burrow_agent_notify_controlling (BurrowAgent *agent);
+
+/* Signals raised between the two wait, then are emitted in order; the
+ * agent stays alive meanwhile. BURROW_AGENT_HOLD_SIGNALS() holds until the
+ * end of the scope (NULL-safe: put it among the declarations). */
+typedef BurrowAgent BurrowAgentSignalHold;
+BurrowAgentSignalHold *burrow_agent_hold_signals      (BurrowAgent *agent);
+void                  burrow_agent_drop_signals       (BurrowAgent *agent,
+                                                       guint        stream_id);
+void                  burrow_agent_release_signals    (BurrowAgentSignalHold *hold);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BurrowAgentSignalHold, burrow_agent_release_signals)
+#define BURROW_AGENT_HOLD_SIGNALS(agent) \
+  g_autoptr (BurrowAgentSignalHold) G_PASTE (burrow_signal_hold_, __LINE__) G_GNUC_UNUSED = \
+      burrow_agent_hold_signals (agent)
 void                  burrow_agent_emit_streams_removed (BurrowAgent *agent,
                                                          const guint *ids,
                                                          guint        n);

@@ -552,6 +552,7 @@ parse_remote_line (BurrowAgent *agent, GArray *stream_ids, guint *next_stream,
 gint
 burrow_agent_parse_remote_sdp (BurrowAgent *agent, const gchar *sdp)
 {
+  BURROW_AGENT_HOLD_SIGNALS (agent);
   g_auto(GStrv) lines = NULL;
   g_autoptr(GArray) stream_ids = NULL;
   g_autoptr(GPtrArray) streams = NULL;
@@ -656,6 +657,7 @@ GSList *
 burrow_agent_parse_remote_stream_sdp (BurrowAgent *agent, guint stream_id, const gchar *sdp,
     gchar **ufrag, gchar **pwd)
 {
+  BURROW_AGENT_HOLD_SIGNALS (agent);
   g_auto(GStrv) lines = NULL;
   guint16 per_component[SDP_MAX_COMPONENT_ID + 1] = { 0, };
   GSList *candidates = NULL;

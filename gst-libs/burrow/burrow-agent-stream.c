@@ -182,6 +182,7 @@ burrow_agent_add_stream (BurrowAgent *agent, guint n_components)
 void
 burrow_agent_remove_stream (BurrowAgent *agent, guint stream_id)
 {
+  BURROW_AGENT_HOLD_SIGNALS (agent);
   BurrowAgentStream *s;
   guint ids[1];
 
@@ -193,6 +194,7 @@ burrow_agent_remove_stream (BurrowAgent *agent, guint stream_id)
   g_mutex_lock (&agent->lock);
   g_ptr_array_remove (agent->streams, s);
   g_mutex_unlock (&agent->lock);
+  burrow_agent_drop_signals (agent, stream_id);
   burrow_agent_stream_free (s);
   ids[0] = stream_id;
   burrow_agent_emit_streams_removed (agent, ids, 1);
@@ -388,6 +390,7 @@ burrow_agent_forget_relays (BurrowAgent *agent, guint stream_id, guint component
 gboolean
 burrow_agent_gather_candidates (BurrowAgent *agent, guint stream_id)
 {
+  BURROW_AGENT_HOLD_SIGNALS (agent);
   BurrowAgentStream *s;
   g_autoptr(GError) error = NULL;
 
@@ -454,6 +457,23 @@ credentials_valid (const gchar *ufrag, const gchar *pwd)
  *
  * Since: 0.1
  */
+/* The local candidates carry the stream's credentials (as the SDP and
+ * to_sdp show them): after a change, the new ones. */
+static void
+update_candidate_credentials (BurrowAgentStream *s)
+{
+  guint i, j;
+
+  for (i = 0; i < s->components->len; i++) {
+    BurrowAgentComponent *c = s->components->pdata[i];
+
+    for (j = 0; j < c->local_candidates->len; j++) {
+      burrow_candidate_set_username (c->local_candidates->pdata[j], s->local_ufrag);
+      burrow_candidate_set_password (c->local_candidates->pdata[j], s->local_pwd);
+    }
+  }
+}
+
 gboolean
 burrow_agent_set_local_credentials (BurrowAgent *agent, guint stream_id, const gchar *ufrag,
     const gchar *pwd)
@@ -471,6 +491,7 @@ burrow_agent_set_local_credentials (BurrowAgent *agent, guint stream_id, const g
   g_free (s->local_pwd);
   s->local_ufrag = (gchar *) ufrag;
   s->local_pwd = (gchar *) pwd;
+  update_candidate_credentials (s);
   return TRUE;
 }
 
@@ -492,6 +513,7 @@ gboolean
 burrow_agent_set_remote_credentials (BurrowAgent *agent, guint stream_id, const gchar *ufrag,
     const gchar *pwd)
 {
+  BURROW_AGENT_HOLD_SIGNALS (agent);
   BurrowAgentStream *s;
 
   g_return_val_if_fail (BURROW_IS_AGENT (agent), FALSE);
@@ -608,6 +630,7 @@ gint
 burrow_agent_set_remote_candidates (BurrowAgent *agent, guint stream_id, guint component_id,
     const GSList *candidates)
 {
+  BURROW_AGENT_HOLD_SIGNALS (agent);
   BurrowAgentComponent *c;
   BurrowCandidate *known;
   const GSList *l;
@@ -662,6 +685,7 @@ burrow_agent_set_remote_candidates (BurrowAgent *agent, guint stream_id, guint c
 gboolean
 burrow_agent_peer_candidate_gathering_done (BurrowAgent *agent, guint stream_id)
 {
+  BURROW_AGENT_HOLD_SIGNALS (agent);
   BurrowAgentStream *s;
   guint i;
 
@@ -723,6 +747,7 @@ gboolean
 burrow_agent_set_selected_pair (BurrowAgent *agent, guint stream_id, guint component_id,
     const gchar *lfoundation, const gchar *rfoundation)
 {
+  BURROW_AGENT_HOLD_SIGNALS (agent);
   BurrowAgentComponent *c;
 
   g_return_val_if_fail (BURROW_IS_AGENT (agent), FALSE);
@@ -755,6 +780,8 @@ burrow_agent_get_component_state (BurrowAgent *agent, guint stream_id, guint com
 static void
 stream_restart (BurrowAgentStream *s)
 {
+  BurrowAgent *agent = s->agent;
+  guint sid = s->id;
   guint i;
 
   /* RFC 8445 section 9: new credentials, new checks; the selected pair
@@ -765,6 +792,7 @@ stream_restart (BurrowAgentStream *s)
   g_free (s->local_pwd);
   s->local_ufrag = random_ice_string (8);
   s->local_pwd = random_ice_string (24);
+  update_candidate_credentials (s);
   g_clear_pointer (&s->remote_ufrag, g_free);
   g_clear_pointer (&s->remote_pwd, g_free);
   s->peer_gathering_done = FALSE;
@@ -773,6 +801,30 @@ stream_restart (BurrowAgentStream *s)
     BurrowAgentComponent *c = s->components->pdata[i];
 
     g_ptr_array_set_size (c->remote_candidates, 0);
+  }
+  /* a failed component starts over: without this its state stays FAILED
+   * (update_state() ignores it) whatever the new checks find. Its old
+   * selected pair lost consent or never worked: no data through it. */
+  for (i = 1; ; i++) {
+    BurrowAgentComponent *c = burrow_agent_find_component (agent, sid, i);
+
+    if (c == NULL)
+      break;
+    if (c->state != BURROW_COMPONENT_STATE_FAILED)
+      continue;
+    {
+      BurrowAgentPair *old = c->selected_owned ? c->selected : NULL;
+
+      /* senders in other threads stop seeing it before it is freed */
+      g_mutex_lock (&agent->lock);
+      c->selected = NULL;
+      g_mutex_unlock (&agent->lock);
+      c->selected_owned = FALSE;
+      if (old)
+        burrow_agent_pair_free (old);
+    }
+    /* the handler may remove the stream: the next lookup says so */
+    burrow_agent_component_set_state (c, BURROW_COMPONENT_STATE_DISCONNECTED);
   }
 }
 
@@ -791,12 +843,24 @@ stream_restart (BurrowAgentStream *s)
 gboolean
 burrow_agent_restart (BurrowAgent *agent)
 {
+  BURROW_AGENT_HOLD_SIGNALS (agent);
   guint i;
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (guint));
 
   g_return_val_if_fail (BURROW_IS_AGENT (agent), FALSE);
   agent->tie_breaker = ((guint64) g_random_int () << 32) | g_random_int ();
+  /* restarting emits component-state-changed for failed components, whose
+   * handlers may remove streams: go by id */
   for (i = 0; i < agent->streams->len; i++)
-    stream_restart (agent->streams->pdata[i]);
+    g_array_append_val (ids, ((BurrowAgentStream *) agent->streams->pdata[i])->id);
+  g_object_ref (agent);
+  for (i = 0; i < ids->len; i++) {
+    BurrowAgentStream *s = burrow_agent_find_stream (agent, g_array_index (ids, guint, i));
+
+    if (s)
+      stream_restart (s);
+  }
+  g_object_unref (agent);
   return TRUE;
 }
 
@@ -814,6 +878,7 @@ burrow_agent_restart (BurrowAgent *agent)
 gboolean
 burrow_agent_restart_stream (BurrowAgent *agent, guint stream_id)
 {
+  BURROW_AGENT_HOLD_SIGNALS (agent);
   BurrowAgentStream *s;
 
   g_return_val_if_fail (BURROW_IS_AGENT (agent), FALSE);
@@ -828,6 +893,7 @@ void
 burrow_agent_close_all (BurrowAgent *agent)
 {
   GPtrArray *streams;
+  guint i;
 
   if (agent->pacing_timer) {
     g_source_destroy (agent->pacing_timer);
@@ -844,6 +910,8 @@ burrow_agent_close_all (BurrowAgent *agent)
   streams = agent->streams;
   agent->streams = g_ptr_array_new ();
   g_mutex_unlock (&agent->lock);
+  for (i = 0; i < streams->len; i++)
+    burrow_agent_drop_signals (agent, ((BurrowAgentStream *) streams->pdata[i])->id);
   g_ptr_array_set_free_func (streams, (GDestroyNotify) burrow_agent_stream_free);
   g_ptr_array_unref (streams);
 }

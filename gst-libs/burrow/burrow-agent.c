@@ -77,24 +77,166 @@ static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
 
-/* ---- signals, emitted by the other parts ---- */
+/* ---- signals, emitted by the other parts ----
+ *
+ * As libnice does, signals raised while the agent is at work (handling a
+ * datagram, a timer, an API call) wait in a queue until it is done: a
+ * handler may then remove streams, restart, or drop the agent's last
+ * reference without pulling anything from under the code that raised the
+ * signal. They are emitted in the order raised, the agent referenced, and
+ * a handler's own calls add to the end of the queue (emitted once that
+ * handler returns). Outside a hold they are emitted at once. */
+
+typedef struct {
+  guint signal;                   /* index in signals[]; N_SIGNALS: notify */
+  guint stream_id;
+  guint component_id;
+  guint state;
+  BurrowCandidate *local;
+  BurrowCandidate *remote;
+  GVariant *ids;
+} PendingSignal;
+
+static void
+pending_signal_free (PendingSignal *p)
+{
+  g_clear_object (&p->local);
+  g_clear_object (&p->remote);
+  g_clear_pointer (&p->ids, g_variant_unref);
+  g_free (p);
+}
+
+static void
+emit_pending (BurrowAgent *agent, PendingSignal *p)
+{
+  switch (p->signal) {
+    case SIGNAL_CANDIDATE_GATHERING_DONE:
+    case SIGNAL_INITIAL_BINDING_REQUEST_RECEIVED:
+      g_signal_emit (agent, signals[p->signal], 0, p->stream_id);
+      break;
+    case SIGNAL_COMPONENT_STATE_CHANGED:
+      g_signal_emit (agent, signals[p->signal], 0, p->stream_id, p->component_id, p->state);
+      break;
+    case SIGNAL_NEW_CANDIDATE_FULL:
+    case SIGNAL_NEW_REMOTE_CANDIDATE_FULL:
+      g_signal_emit (agent, signals[p->signal], 0, p->local);
+      break;
+    case SIGNAL_NEW_SELECTED_PAIR_FULL:
+      g_signal_emit (agent, signals[p->signal], 0, p->stream_id, p->component_id, p->local,
+          p->remote);
+      break;
+    case SIGNAL_STREAMS_REMOVED:
+      g_signal_emit (agent, signals[p->signal], 0, p->ids);
+      break;
+    default:
+      g_object_notify_by_pspec (G_OBJECT (agent), properties[PROP_CONTROLLING_MODE]);
+      break;
+  }
+}
+
+static void
+flush_signals (BurrowAgent *agent)
+{
+  PendingSignal *p;
+
+  /* one flush at a time: a handler's calls queue behind it */
+  if (agent->flushing || g_queue_is_empty (&agent->pending_signals))
+    return;
+  agent->flushing = TRUE;
+  g_object_ref (agent);
+  while ((p = g_queue_pop_head (&agent->pending_signals)) != NULL) {
+    emit_pending (agent, p);
+    pending_signal_free (p);
+  }
+  agent->flushing = FALSE;
+  g_object_unref (agent);
+}
+
+/* Around the agent's work: keeps the agent alive and its signals queued
+ * until the matching release, which emits them. */
+BurrowAgentSignalHold *
+burrow_agent_hold_signals (BurrowAgent *agent)
+{
+  if (!BURROW_IS_AGENT (agent))
+    return NULL;
+  g_object_ref (agent);
+  agent->signal_holds++;
+  return agent;
+}
+
+void
+burrow_agent_release_signals (BurrowAgentSignalHold *agent)
+{
+  if (agent == NULL)
+    return;
+  g_return_if_fail (agent->signal_holds > 0);
+  if (--agent->signal_holds == 0)
+    flush_signals (agent);
+  g_object_unref (agent);
+}
+
+/* A removed stream says nothing more: its queued signals go. */
+void
+burrow_agent_drop_signals (BurrowAgent *agent, guint stream_id)
+{
+  GList *l = agent->pending_signals.head;
+
+  while (l) {
+    GList *next = l->next;
+    PendingSignal *p = l->data;
+    guint id = p->stream_id;
+
+    if (p->signal == SIGNAL_NEW_CANDIDATE_FULL || p->signal == SIGNAL_NEW_REMOTE_CANDIDATE_FULL)
+      id = burrow_candidate_get_stream_id (p->local);
+    if (p->signal != SIGNAL_STREAMS_REMOVED && p->signal != N_SIGNALS && id == stream_id) {
+      g_queue_delete_link (&agent->pending_signals, l);
+      pending_signal_free (p);
+    }
+    l = next;
+  }
+}
+
+static PendingSignal *
+pending_new (guint signal, guint stream_id, guint component_id)
+{
+  PendingSignal *p = g_new0 (PendingSignal, 1);
+
+  p->signal = signal;
+  p->stream_id = stream_id;
+  p->component_id = component_id;
+  return p;
+}
+
+static void
+raise_signal (BurrowAgent *agent, PendingSignal *p)
+{
+  g_queue_push_tail (&agent->pending_signals, p);
+  if (agent->signal_holds == 0)
+    flush_signals (agent);
+}
 
 void
 burrow_agent_emit_new_candidate (BurrowAgent *agent, BurrowCandidate *candidate)
 {
-  g_signal_emit (agent, signals[SIGNAL_NEW_CANDIDATE_FULL], 0, candidate);
+  PendingSignal *p = pending_new (SIGNAL_NEW_CANDIDATE_FULL, 0, 0);
+
+  p->local = g_object_ref (candidate);
+  raise_signal (agent, p);
 }
 
 void
 burrow_agent_emit_new_remote_candidate (BurrowAgent *agent, BurrowCandidate *candidate)
 {
-  g_signal_emit (agent, signals[SIGNAL_NEW_REMOTE_CANDIDATE_FULL], 0, candidate);
+  PendingSignal *p = pending_new (SIGNAL_NEW_REMOTE_CANDIDATE_FULL, 0, 0);
+
+  p->local = g_object_ref (candidate);
+  raise_signal (agent, p);
 }
 
 void
 burrow_agent_emit_gathering_done (BurrowAgentStream *stream)
 {
-  g_signal_emit (stream->agent, signals[SIGNAL_CANDIDATE_GATHERING_DONE], 0, stream->id);
+  raise_signal (stream->agent, pending_new (SIGNAL_CANDIDATE_GATHERING_DONE, stream->id, 0));
 }
 
 void
@@ -103,39 +245,48 @@ burrow_agent_emit_initial_binding (BurrowAgentStream *stream)
   if (stream->initial_binding_seen)
     return;
   stream->initial_binding_seen = TRUE;
-  g_signal_emit (stream->agent, signals[SIGNAL_INITIAL_BINDING_REQUEST_RECEIVED], 0,
-      stream->id);
+  raise_signal (stream->agent, pending_new (SIGNAL_INITIAL_BINDING_REQUEST_RECEIVED,
+          stream->id, 0));
 }
 
 void
 burrow_agent_component_set_state (BurrowAgentComponent *c, BurrowComponentState state)
 {
+  PendingSignal *p;
+
   if (c->state == state)
     return;
   g_debug ("stream %u component %u: state %u -> %u", c->stream->id, c->id, c->state, state);
   c->state = state;
-  g_signal_emit (c->stream->agent, signals[SIGNAL_COMPONENT_STATE_CHANGED], 0,
-      c->stream->id, c->id, (guint) state);
+  p = pending_new (SIGNAL_COMPONENT_STATE_CHANGED, c->stream->id, c->id);
+  p->state = state;
+  raise_signal (c->stream->agent, p);
 }
 
 void
 burrow_agent_emit_selected_pair (BurrowAgentComponent *c)
 {
-  g_signal_emit (c->stream->agent, signals[SIGNAL_NEW_SELECTED_PAIR_FULL], 0, c->stream->id,
-      c->id, c->selected->local, c->selected->remote);
+  PendingSignal *p = pending_new (SIGNAL_NEW_SELECTED_PAIR_FULL, c->stream->id, c->id);
+
+  p->local = g_object_ref (c->selected->local);
+  p->remote = g_object_ref (c->selected->remote);
+  raise_signal (c->stream->agent, p);
 }
 
 void
 burrow_agent_emit_streams_removed (BurrowAgent *agent, const guint *ids, guint n)
 {
-  g_signal_emit (agent, signals[SIGNAL_STREAMS_REMOVED], 0,
-      g_variant_new_fixed_array (G_VARIANT_TYPE_UINT32, ids, n, sizeof (guint)));
+  PendingSignal *p = pending_new (SIGNAL_STREAMS_REMOVED, 0, 0);
+
+  p->ids = g_variant_ref_sink (g_variant_new_fixed_array (G_VARIANT_TYPE_UINT32, ids, n,
+          sizeof (guint)));
+  raise_signal (agent, p);
 }
 
 void
 burrow_agent_notify_controlling (BurrowAgent *agent)
 {
-  g_object_notify_by_pspec (G_OBJECT (agent), properties[PROP_CONTROLLING_MODE]);
+  raise_signal (agent, pending_new (N_SIGNALS, 0, 0));
 }
 
 /* ---- the object ---- */
@@ -266,6 +417,7 @@ burrow_agent_finalize (GObject *object)
   BurrowAgent *self = BURROW_AGENT (object);
 
   g_ptr_array_unref (self->streams);
+  g_queue_clear_full (&self->pending_signals, (GDestroyNotify) pending_signal_free);
   g_mutex_clear (&self->lock);
   g_ptr_array_unref (self->local_addresses);
   g_hash_table_unref (self->transactions);
@@ -462,8 +614,11 @@ install_properties (GObjectClass *oc)
    *
    * How many datagrams and candidates the agent rejected: checks that
    * failed authentication, answers to no check of ours, data from unknown
-   * sources, remote candidates and pairs beyond the limits. Not in
-   * libnice; `G_MESSAGES_DEBUG=burrow-ice` logs each with its reason.
+   * sources, remote candidates and pairs beyond the limits, and received
+   * datagrams dropped because nobody took them in time (more than 1024
+   * waiting for [method@Burrow.Agent.recv] or for the context given to
+   * [method@Burrow.Agent.attach_recv]). Not in libnice;
+   * `G_MESSAGES_DEBUG=burrow-ice` logs each with its reason.
    *
    * Since: 0.1
    */
@@ -586,6 +741,7 @@ burrow_agent_init (BurrowAgent *self)
   /* streams are taken out of it under the lock, then freed */
   self->streams = g_ptr_array_new ();
   g_mutex_init (&self->lock);
+  g_queue_init (&self->pending_signals);
   self->local_addresses = g_ptr_array_new_with_free_func (g_object_unref);
   self->transactions = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
       (GDestroyNotify) g_bytes_unref, (GDestroyNotify) burrow_agent_transaction_free);

@@ -2,11 +2,13 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * RFC 8445 section 6 and 7: pairs and their priorities, the check list
- * with its frozen and waiting pairs per foundation, pacing, triggered
- * checks, the STUN server side with role conflicts, regular and aggressive
- * nomination, and the component states that follow. Every check carries
- * MESSAGE-INTEGRITY and FINGERPRINT; whatever fails them changes nothing.
+ * RFC 8445 section 6 and 7: STUN transactions, pairs and their
+ * priorities, the check list with its frozen and waiting pairs per
+ * foundation, pacing, triggered checks, the answers to our checks, regular
+ * and aggressive nomination, and the component states that follow. The
+ * peer's checks are burrow-agent-peer.c's, keep-alives and consent
+ * burrow-agent-consent.c's. Every check carries MESSAGE-INTEGRITY and
+ * FINGERPRINT; whatever fails them changes nothing.
  */
 #include "config.h"
 
@@ -26,35 +28,13 @@
  * nominates the best valid one (regular nomination) */
 #define NOMINATION_DELAY_MS 200
 
-struct _BurrowAgentTransaction {
-  BurrowAgent *agent;
-  GBytes *tid;
-  BurrowAgentStream *stream;
-  BurrowAgentBase *base;
-  GSocketAddress *to;
-  GBytes *wire;
-  GBytes *key;                    /* the answer must be signed with it; NULL: gathering */
-  guint sent;
-  guint max_sends;
-  guint rto;
-  GSource *timer;
-  BurrowAgentPair *pair;          /* a check */
-  gboolean consent;               /* a consent or keep-alive check */
-  gboolean cancelled;             /* replaced by a triggered check: no more
-                                   * retransmissions, no failure on timeout,
-                                   * an answer still counts */
-  gboolean controlling;           /* the role the check was sent in */
-  BurrowAgentGatherFunc gather_func;
-  GObject *gather_data;
-};
-
 static void pacing_start (BurrowAgent *agent);
 
 /* Whether @c is still the component @stream_id/@component_id of @agent:
  * a signal handler may have removed its stream. Stream ids are never
  * reused, so a match by id is the same component. */
-static gboolean
-component_alive (BurrowAgent *agent, guint stream_id, guint component_id,
+gboolean
+burrow_agent_component_alive (BurrowAgent *agent, guint stream_id, guint component_id,
     BurrowAgentComponent *c)
 {
   return burrow_agent_find_component (agent, stream_id, component_id) == c;
@@ -117,8 +97,8 @@ transaction_timer_cb (gpointer user_data)
 }
 
 /* Sends @request through @base and keeps the transaction; takes nothing. */
-static BurrowAgentTransaction *
-transaction_start (BurrowAgent *agent, BurrowAgentBase *base, GSocketAddress *to,
+BurrowAgentTransaction *
+burrow_agent_transaction_start (BurrowAgent *agent, BurrowAgentBase *base, GSocketAddress *to,
     BurrowStunMessage *request, const gchar *password)
 {
   BurrowAgentTransaction *t = g_new0 (BurrowAgentTransaction, 1);
@@ -161,7 +141,7 @@ burrow_agent_send_gather_request (BurrowAgentBase *base, GSocketAddress *server,
   g_autoptr(BurrowStunMessage) request = burrow_stun_message_new_request (BURROW_STUN_METHOD_BINDING);
   BurrowAgentTransaction *t;
 
-  t = transaction_start (base->component->stream->agent, base, server, request, NULL);
+  t = burrow_agent_transaction_start (base->component->stream->agent, base, server, request, NULL);
   if (t == NULL) {
     func (base, NULL, user_data);
     g_object_unref (user_data);
@@ -225,8 +205,8 @@ same_family (BurrowCandidate *a, BurrowCandidate *b)
   return g_inet_address_get_family (candidate_ip (a)) == g_inet_address_get_family (candidate_ip (b));
 }
 
-static BurrowAgentPair *
-find_pair (BurrowAgentComponent *c, BurrowAgentBase *base, GSocketAddress *remote)
+BurrowAgentPair *
+burrow_agent_find_pair (BurrowAgentComponent *c, BurrowAgentBase *base, GSocketAddress *remote)
 {
   BurrowAgentStream *s = c->stream;
   guint i;
@@ -242,8 +222,8 @@ find_pair (BurrowAgentComponent *c, BurrowAgentBase *base, GSocketAddress *remot
   return NULL;
 }
 
-static void
-pair_add (BurrowAgentComponent *c, BurrowAgentBase *base, BurrowCandidate *local,
+void
+burrow_agent_pair_add (BurrowAgentComponent *c, BurrowAgentBase *base, BurrowCandidate *local,
     BurrowCandidate *remote)
 {
   BurrowAgentStream *s = c->stream;
@@ -251,7 +231,7 @@ pair_add (BurrowAgentComponent *c, BurrowAgentBase *base, BurrowCandidate *local
   BurrowAgentPair *pair;
 
   if (!same_family (local, remote) ||
-      find_pair (c, base, G_SOCKET_ADDRESS (burrow_candidate_get_address (remote))))
+      burrow_agent_find_pair (c, base, G_SOCKET_ADDRESS (burrow_candidate_get_address (remote))))
     return;
   if (s->pairs->len >= agent->max_checks) {
     BurrowAgentPair *last = s->pairs->pdata[s->pairs->len - 1];
@@ -289,7 +269,7 @@ burrow_agent_pairs_add_local (BurrowAgentComponent *c, BurrowAgentBase *base,
   guint i;
 
   for (i = 0; i < c->remote_candidates->len; i++)
-    pair_add (c, base, local, c->remote_candidates->pdata[i]);
+    burrow_agent_pair_add (c, base, local, c->remote_candidates->pdata[i]);
   burrow_agent_checks_start (c->stream);
 }
 
@@ -306,7 +286,7 @@ burrow_agent_pairs_add_remote (BurrowAgentComponent *c, BurrowCandidate *remote)
       continue;
     if (base->relay == NULL && base->socket == NULL)
       continue;
-    pair_add (c, base, base->candidate, remote);
+    burrow_agent_pair_add (c, base, base->candidate, remote);
   }
 }
 
@@ -496,8 +476,8 @@ pacing_start (BurrowAgent *agent)
   pacing_round (agent);
 }
 
-static void
-trigger (BurrowAgentPair *pair)
+void
+burrow_agent_pair_trigger (BurrowAgentPair *pair)
 {
   BurrowAgentStream *s = pair->component->stream;
 
@@ -517,8 +497,8 @@ trigger (BurrowAgentPair *pair)
 
 /* ---- sending checks ---- */
 
-static BurrowStunMessage *
-build_check (BurrowAgentPair *pair, gboolean use_candidate)
+BurrowStunMessage *
+burrow_agent_build_check (BurrowAgentPair *pair, gboolean use_candidate)
 {
   BurrowAgentStream *s = pair->component->stream;
   BurrowAgent *agent = s->agent;
@@ -545,14 +525,14 @@ send_check (BurrowAgentPair *pair)
   BurrowAgent *agent = s->agent;
   gboolean use_candidate = agent->controlling &&
       (agent->nomination_mode == BURROW_NOMINATION_MODE_AGGRESSIVE || pair->use_candidate);
-  g_autoptr(BurrowStunMessage) msg = build_check (pair, use_candidate);
+  g_autoptr(BurrowStunMessage) msg = burrow_agent_build_check (pair, use_candidate);
 
   g_debug ("stream %u component %u: check %s%s", s->id, pair->component->id, pair->foundation,
       use_candidate ? " (nominating)" : "");
   if (pair->check)
     g_hash_table_remove (agent->transactions, pair->check->tid);
   pair->state = BURROW_PAIR_IN_PROGRESS;
-  pair->check = transaction_start (agent, pair->base,
+  pair->check = burrow_agent_transaction_start (agent, pair->base,
       G_SOCKET_ADDRESS (burrow_candidate_get_address (pair->remote)), msg, s->remote_pwd);
   if (pair->check == NULL) {
     pair->state = BURROW_PAIR_FAILED;
@@ -619,9 +599,9 @@ burrow_agent_component_update_state (BurrowAgentComponent *c)
     g_object_ref (agent);
     select_pair (c, nominated);
     /* libnice always passes through CONNECTED; ported code waits for it */
-    if (component_alive (agent, sid, cid, c) && c->state != BURROW_COMPONENT_STATE_READY)
+    if (burrow_agent_component_alive (agent, sid, cid, c) && c->state != BURROW_COMPONENT_STATE_READY)
       burrow_agent_component_set_state (c, BURROW_COMPONENT_STATE_CONNECTED);
-    if (component_alive (agent, sid, cid, c))
+    if (burrow_agent_component_alive (agent, sid, cid, c))
       burrow_agent_component_set_state (c, BURROW_COMPONENT_STATE_READY);
     g_object_unref (agent);
     return;
@@ -658,7 +638,7 @@ nomination_timer_cb (gpointer user_data)
   if (best && !best->nominated && c->stream->agent->controlling) {
     /* regular nomination: check the chosen pair again with USE-CANDIDATE */
     best->use_candidate = TRUE;
-    trigger (best);
+    burrow_agent_pair_trigger (best);
   }
   return G_SOURCE_REMOVE;
 }
@@ -676,8 +656,8 @@ schedule_nomination (BurrowAgentComponent *c)
 
 /* After a role switch: a new controlling agent nominates the working
  * pairs nobody nominated yet. */
-static void
-role_changed (BurrowAgent *agent)
+void
+burrow_agent_role_changed (BurrowAgent *agent)
 {
   guint i, j;
 
@@ -763,7 +743,7 @@ check_succeeded (BurrowAgentPair *pair, BurrowStunMessage *response, gboolean us
 
     add_local_prflx (pair, mapped);
     /* new-candidate-full may have removed or restarted the stream */
-    if (!component_alive (agent, sid, cid, c) || !g_ptr_array_find (s->pairs, pair, NULL))
+    if (!burrow_agent_component_alive (agent, sid, cid, c) || !g_ptr_array_find (s->pairs, pair, NULL))
       return;
   }
   pair->state = BURROW_PAIR_SUCCEEDED;
@@ -804,10 +784,10 @@ check_answered (BurrowAgentTransaction *t, BurrowAgentBase *base, BurrowStunMess
        * us switch, and check again */
       if (agent->controlling == t->controlling) {
         agent->controlling = !t->controlling;
-        role_changed (agent);
+        burrow_agent_role_changed (agent);
       }
       pair->state = BURROW_PAIR_WAITING;
-      trigger (pair);
+      burrow_agent_pair_trigger (pair);
       return;
     }
     pair->state = BURROW_PAIR_FAILED;
@@ -862,8 +842,8 @@ response_authentic (BurrowAgentTransaction *t, BurrowStunMessage *response)
       g_bytes_get_size (t->key));
 }
 
-static void
-handle_response (BurrowAgent *agent, BurrowAgentBase *base, BurrowStunMessage *response,
+void
+burrow_agent_handle_response (BurrowAgent *agent, BurrowAgentBase *base, BurrowStunMessage *response,
     GSocketAddress *from)
 {
   gsize len;
@@ -898,311 +878,4 @@ handle_response (BurrowAgent *agent, BurrowAgentBase *base, BurrowStunMessage *r
     }
   }
   g_hash_table_remove (agent->transactions, key);
-}
-
-/* ---- checks from the peer (the STUN server side) ---- */
-
-static void
-send_response (BurrowAgentBase *base, GSocketAddress *to, BurrowStunMessage *request,
-    guint error_code, const gchar *password)
-{
-  g_autoptr(BurrowStunMessage) response = NULL;
-  g_autoptr(GBytes) key = burrow_stun_short_term_key (password, NULL);
-  g_autoptr(GBytes) wire = NULL;
-
-  if (error_code)
-    response = burrow_stun_message_new_error_response (request, error_code, "Role Conflict");
-  else {
-    response = burrow_stun_message_new_response (request, BURROW_STUN_CLASS_SUCCESS_RESPONSE);
-    burrow_stun_message_add_address (response, BURROW_STUN_ATTRIBUTE_XOR_MAPPED_ADDRESS,
-        G_INET_SOCKET_ADDRESS (to));
-  }
-  wire = burrow_stun_message_serialize (response, BURROW_STUN_SIGN_MESSAGE_INTEGRITY |
-      BURROW_STUN_SIGN_FINGERPRINT, g_bytes_get_data (key, NULL), g_bytes_get_size (key), NULL);
-  if (wire)
-    burrow_agent_base_send (base, to, g_bytes_get_data (wire, NULL), g_bytes_get_size (wire));
-}
-
-/* RFC 8445 7.3.1.1. Returns TRUE if the request must be answered 487. */
-static gboolean
-role_conflict (BurrowAgent *agent, BurrowStunMessage *request)
-{
-  guint64 theirs = 0;
-  gboolean conflict = FALSE;
-
-  if (agent->controlling &&
-      burrow_stun_message_get_uint64 (request, BURROW_STUN_ATTRIBUTE_ICE_CONTROLLING, &theirs)) {
-    if (agent->tie_breaker >= theirs)
-      return TRUE;
-    agent->controlling = FALSE;
-    conflict = TRUE;
-  } else if (!agent->controlling &&
-      burrow_stun_message_get_uint64 (request, BURROW_STUN_ATTRIBUTE_ICE_CONTROLLED, &theirs)) {
-    if (agent->tie_breaker < theirs)
-      return TRUE;
-    agent->controlling = TRUE;
-    conflict = TRUE;
-  }
-  if (conflict) {
-    g_debug ("role conflict: now %s", agent->controlling ? "controlling" : "controlled");
-    role_changed (agent);
-  }
-  return FALSE;
-}
-
-static gboolean
-request_authentic (BurrowAgentStream *s, BurrowStunMessage *request)
-{
-  g_autofree gchar *username = burrow_stun_message_get_string (request,
-      BURROW_STUN_ATTRIBUTE_USERNAME);
-  g_autoptr(GBytes) key = NULL;
-  gsize ufrag_len = strlen (s->local_ufrag);
-
-  if (!burrow_stun_message_check_fingerprint (request) || username == NULL ||
-      strncmp (username, s->local_ufrag, ufrag_len) != 0 || username[ufrag_len] != ':')
-    return FALSE;
-  key = burrow_stun_short_term_key (s->local_pwd, NULL);
-  return key && burrow_stun_message_check_integrity (request, g_bytes_get_data (key, NULL),
-      g_bytes_get_size (key));
-}
-
-static BurrowCandidate *
-learn_remote_prflx (BurrowAgentComponent *c, GSocketAddress *from, guint32 priority)
-{
-  BurrowAgent *agent = c->stream->agent;
-  BurrowCandidate *candidate;
-  g_autofree gchar *foundation = NULL;
-  guint i;
-
-  for (i = 0; i < c->remote_candidates->len; i++) {
-    candidate = c->remote_candidates->pdata[i];
-    if (burrow_socket_address_equal (G_SOCKET_ADDRESS (burrow_candidate_get_address (candidate)),
-            from))
-      return candidate;
-  }
-  if (c->remote_candidates->len >= BURROW_AGENT_MAX_REMOTE_CANDIDATES) {
-    agent->rejected++;
-    return NULL;
-  }
-  /* RFC 8445 7.3.1.3: a peer-reflexive remote candidate */
-  candidate = burrow_candidate_new (BURROW_CANDIDATE_TYPE_PEER_REFLEXIVE);
-  burrow_candidate_set_address (candidate, G_INET_SOCKET_ADDRESS (from));
-  burrow_candidate_set_priority (candidate, priority);
-  foundation = g_strdup_printf ("prflx%u", c->remote_candidates->len);
-  burrow_candidate_set_foundation (candidate, foundation);
-  burrow_candidate_set_stream_id (candidate, c->stream->id);
-  burrow_candidate_set_component_id (candidate, c->id);
-  g_ptr_array_add (c->remote_candidates, candidate);
-  burrow_agent_emit_new_remote_candidate (agent, candidate);
-  return candidate;
-}
-
-static void
-handle_request (BurrowAgentBase *base, BurrowStunMessage *request, GSocketAddress *from)
-{
-  BurrowAgentComponent *c = base->component;
-  BurrowAgentStream *s = c->stream;
-  BurrowAgent *agent = s->agent;
-  BurrowCandidate *remote;
-  BurrowAgentPair *pair;
-  guint32 priority = 0;
-
-  if (burrow_stun_message_get_method (request) != BURROW_STUN_METHOD_BINDING ||
-      !request_authentic (s, request) ||
-      !burrow_stun_message_get_uint32 (request, BURROW_STUN_ATTRIBUTE_PRIORITY, &priority) ||
-      priority == 0) {
-    g_debug ("dropping a check that fails authentication");
-    agent->rejected++;
-    return;
-  }
-  if (role_conflict (agent, request)) {
-    send_response (base, from, request, 487, s->local_pwd);
-    return;
-  }
-  send_response (base, from, request, 0, s->local_pwd);
-  {
-    guint sid = s->id, cid = c->id;
-
-    burrow_agent_emit_initial_binding (s);
-    if (!component_alive (agent, sid, cid, c))
-      return;
-  }
-
-  {
-    guint sid = s->id, cid = c->id;
-
-    remote = learn_remote_prflx (c, from, priority);
-    /* new-remote-candidate-full may have removed the stream */
-    if (remote == NULL || !component_alive (agent, sid, cid, c))
-      return;
-  }
-  if (base->candidate && (!agent->force_relay || base->relay))
-    pair_add (c, base, base->candidate, remote);
-  pair = find_pair (c, base, from);
-  if (pair == NULL)
-    return;
-  if (!agent->controlling &&
-      burrow_stun_message_has_attribute (request, BURROW_STUN_ATTRIBUTE_USE_CANDIDATE)) {
-    if (pair->state == BURROW_PAIR_SUCCEEDED) {
-      guint sid = s->id, cid = c->id;
-
-      pair->nominated = TRUE;
-      burrow_agent_component_update_state (c);
-      if (!component_alive (agent, sid, cid, c) || !g_ptr_array_find (s->pairs, pair, NULL))
-        return;
-    } else {
-      pair->nominate_on_success = TRUE;
-    }
-  }
-  /* RFC 8445 7.3.1.4: a triggered check, unless the pair already worked
-   * (checking a valid pair again would have the peer check it again, and
-   * so on) */
-  if (pair->state != BURROW_PAIR_SUCCEEDED && !pair->valid)
-    trigger (pair);
-  if (c->state == BURROW_COMPONENT_STATE_DISCONNECTED ||
-      c->state == BURROW_COMPONENT_STATE_GATHERING)
-    burrow_agent_component_set_state (c, BURROW_COMPONENT_STATE_CONNECTING);
-}
-
-/* ---- every datagram ---- */
-
-static gboolean
-from_remote (BurrowAgentComponent *c, GSocketAddress *from)
-{
-  guint i;
-
-  if (c->selected && burrow_socket_address_equal (G_SOCKET_ADDRESS (
-          burrow_candidate_get_address (c->selected->remote)), from))
-    return TRUE;
-  for (i = 0; i < c->remote_candidates->len; i++)
-    if (burrow_socket_address_equal (G_SOCKET_ADDRESS (burrow_candidate_get_address (
-            c->remote_candidates->pdata[i])), from))
-      return TRUE;
-  return FALSE;
-}
-
-void
-burrow_agent_receive (BurrowAgentBase *base, GSocketAddress *from, const guint8 *data, gsize len)
-{
-  BurrowAgentComponent *c = base->component;
-  BurrowAgent *agent = c->stream->agent;
-  g_autoptr(BurrowStunMessage) msg = NULL;
-
-  /* data first: STUN starts with two zero bits, RTP and most else do not */
-  if (len < 20 || (data[0] & 0xc0) != 0 || !burrow_stun_message_is_stun (data, len)) {
-    if (from_remote (c, from))
-      burrow_agent_deliver (c, data, len);
-    else
-      agent->rejected++;
-    return;
-  }
-  msg = burrow_stun_message_new_from_data (data, len, NULL);
-  if (msg == NULL) {
-    agent->rejected++;
-    return;
-  }
-  g_object_ref (agent);
-  switch (burrow_stun_message_get_message_class (msg)) {
-    case BURROW_STUN_CLASS_REQUEST:
-      handle_request (base, msg, from);
-      break;
-    case BURROW_STUN_CLASS_SUCCESS_RESPONSE:
-    case BURROW_STUN_CLASS_ERROR_RESPONSE:
-      handle_response (agent, base, msg, from);
-      break;
-    default:
-      /* Binding indications are keep-alives */
-      break;
-  }
-  g_object_unref (agent);
-}
-
-/* ---- keep-alives and consent (RFC 8445 section 11, RFC 7675) ---- */
-
-/* consent is checked every 5 s, each interval drawn from 0.8 to 1.2 times
- * that (RFC 7675 section 5.1), and lost after 30 s without an answer */
-#define CONSENT_INTERVAL_MS 5000
-#define CONSENT_TIMEOUT_US (30 * G_USEC_PER_SEC)
-#define KEEPALIVE_INTERVAL_MS 15000
-
-static void
-send_keepalive (BurrowAgentComponent *c, BurrowAgentPair *pair)
-{
-  BurrowAgent *agent = c->stream->agent;
-  GSocketAddress *to = G_SOCKET_ADDRESS (burrow_candidate_get_address (pair->remote));
-
-  if (agent->consent_freshness || agent->keepalive_conncheck) {
-    g_autoptr(BurrowStunMessage) msg = NULL;
-    BurrowAgentTransaction *t;
-
-    if (c->stream->remote_pwd == NULL)
-      return;
-    if (g_get_monotonic_time () - pair->last_consent > CONSENT_TIMEOUT_US) {
-      g_debug ("stream %u component %u: consent lost", c->stream->id, c->id);
-      burrow_agent_component_set_state (c, BURROW_COMPONENT_STATE_FAILED);
-      return;
-    }
-    msg = build_check (pair, FALSE);
-    t = transaction_start (agent, pair->base, to, msg, c->stream->remote_pwd);
-    if (t) {
-      t->pair = pair;
-      t->consent = TRUE;
-    }
-  } else {
-    g_autoptr(BurrowStunMessage) msg = burrow_stun_message_new_indication (
-        BURROW_STUN_METHOD_BINDING);
-    g_autoptr(GBytes) wire = burrow_stun_message_serialize (msg, BURROW_STUN_SIGN_FINGERPRINT,
-        NULL, 0, NULL);
-
-    if (wire)
-      burrow_agent_base_send (pair->base, to, g_bytes_get_data (wire, NULL),
-          g_bytes_get_size (wire));
-  }
-}
-
-static gboolean
-keepalive_cb (gpointer user_data)
-{
-  BurrowAgent *agent = g_object_ref (user_data);
-  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (guint));
-  guint i, j;
-  BURROW_AGENT_HOLD_SIGNALS (agent);
-
-  /* a consent loss emits component-state-changed, whose handler may remove
-   * streams: walk a copy of the ids and look each component up again */
-  for (i = 0; i < agent->streams->len; i++)
-    g_array_append_val (ids, ((BurrowAgentStream *) agent->streams->pdata[i])->id);
-  for (i = 0; i < ids->len; i++) {
-    for (j = 1; ; j++) {
-      BurrowAgentComponent *c = burrow_agent_find_component (agent,
-          g_array_index (ids, guint, i), j);
-
-      if (c == NULL)
-        break;
-      if (c->selected && c->state != BURROW_COMPONENT_STATE_FAILED)
-        send_keepalive (c, c->selected);
-    }
-  }
-  /* the next one after a fresh random interval */
-  g_clear_pointer (&agent->keepalive_timer, g_source_unref);
-  burrow_agent_keepalive_start (agent);
-  g_object_unref (agent);
-  return G_SOURCE_REMOVE;
-}
-
-void
-burrow_agent_keepalive_start (BurrowAgent *agent)
-{
-  guint interval = agent->consent_freshness || agent->keepalive_conncheck ?
-      CONSENT_INTERVAL_MS : KEEPALIVE_INTERVAL_MS;
-
-  if (agent->keepalive_timer)
-    return;
-  /* agents that started together do not stay in step */
-  interval = (guint) g_random_int_range ((gint32) (interval * 4 / 5),
-      (gint32) (interval * 6 / 5) + 1);
-  agent->keepalive_timer = g_timeout_source_new (interval);
-  g_source_set_static_name (agent->keepalive_timer, "[burrow] ICE keep-alive");
-  g_source_set_callback (agent->keepalive_timer, keepalive_cb, agent, NULL);
-  g_source_attach (agent->keepalive_timer, agent->context);
 }

@@ -2,10 +2,13 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * Shared by burrow-agent.c (the object, streams and the public API),
- * burrow-agent-gather.c (sockets and candidates), burrow-agent-check.c
- * (connectivity checks, nomination, states), burrow-agent-io.c (data) and
- * burrow-agent-sdp.c (SDP).
+ * Shared by burrow-agent.c (the object and its signals),
+ * burrow-agent-stream.c (streams, credentials, candidates, the public API
+ * around them), burrow-agent-gather.c (sockets and candidates),
+ * burrow-agent-check.c (transactions, connectivity checks, nomination,
+ * states), burrow-agent-peer.c (the peer's checks, datagram dispatch),
+ * burrow-agent-consent.c (keep-alives, consent), burrow-agent-io.c and
+ * burrow-agent-iostream.c (data) and burrow-agent-sdp.c (SDP).
  */
 #pragma once
 
@@ -169,6 +172,33 @@ struct _BurrowAgent {
   GQueue pending_signals;
 };
 
+typedef void (*BurrowAgentGatherFunc) (BurrowAgentBase   *base,
+                                       BurrowStunMessage *response,
+                                       gpointer           user_data);
+
+/* a STUN request of the agent, with its retransmissions (burrow-agent-check.c) */
+struct _BurrowAgentTransaction {
+  BurrowAgent *agent;
+  GBytes *tid;
+  BurrowAgentStream *stream;
+  BurrowAgentBase *base;
+  GSocketAddress *to;
+  GBytes *wire;
+  GBytes *key;                    /* the answer must be signed with it; NULL: gathering */
+  guint sent;
+  guint max_sends;
+  guint rto;
+  GSource *timer;
+  BurrowAgentPair *pair;          /* a check */
+  gboolean consent;               /* a consent or keep-alive check */
+  gboolean cancelled;             /* replaced by a triggered check: no more
+                                   * retransmissions, no failure on timeout,
+                                   * an answer still counts */
+  gboolean controlling;           /* the role the check was sent in */
+  BurrowAgentGatherFunc gather_func;
+  GObject *gather_data;
+};
+
 /* burrow-agent.c */
 BurrowAgentStream    *burrow_agent_find_stream        (BurrowAgent *agent,
                                                        guint        stream_id);
@@ -219,16 +249,18 @@ void      burrow_agent_base_permit        (BurrowAgentBase *base,
 void      burrow_agent_relay_info_free    (BurrowAgentRelayInfo *info);
 void      burrow_agent_gather_done_one    (BurrowAgentStream *stream);
 
-/* burrow-agent-check.c: every datagram that arrives on a base */
+/* burrow-agent-peer.c: every datagram that arrives on a base */
 void      burrow_agent_receive            (BurrowAgentBase *base,
                                            GSocketAddress  *from,
                                            const guint8    *data,
                                            gsize            len);
+
+/* burrow-agent-consent.c */
+void      burrow_agent_keepalive_start    (BurrowAgent *agent);
+
+/* burrow-agent-check.c */
 /* a gathering Binding (no credentials) through a base; calls back with
  * the response or NULL on timeout */
-typedef void (*BurrowAgentGatherFunc) (BurrowAgentBase   *base,
-                                       BurrowStunMessage *response,
-                                       gpointer           user_data);
 void      burrow_agent_send_gather_request (BurrowAgentBase       *base,
                                             GSocketAddress        *server,
                                             BurrowAgentGatherFunc  func,
@@ -238,7 +270,6 @@ void      burrow_agent_pairs_add_remote   (BurrowAgentComponent *component,
 void      burrow_agent_pairs_add_local    (BurrowAgentComponent *component,
                                            BurrowAgentBase      *base,
                                            BurrowCandidate      *local);
-void      burrow_agent_keepalive_start    (BurrowAgent *agent);
 void      burrow_agent_checks_start       (BurrowAgentStream *stream);
 void      burrow_agent_checks_stop        (BurrowAgentStream *stream);
 void      burrow_agent_pair_free          (BurrowAgentPair *pair);
@@ -249,6 +280,30 @@ void      burrow_agent_component_update_state (BurrowAgentComponent *component);
 gboolean  burrow_agent_select_pair_by_foundation (BurrowAgentComponent *component,
                                                   const gchar          *lfoundation,
                                                   const gchar          *rfoundation);
+gboolean  burrow_agent_component_alive    (BurrowAgent          *agent,
+                                           guint                 stream_id,
+                                           guint                 component_id,
+                                           BurrowAgentComponent *component);
+BurrowAgentTransaction *burrow_agent_transaction_start (BurrowAgent       *agent,
+                                                        BurrowAgentBase   *base,
+                                                        GSocketAddress    *to,
+                                                        BurrowStunMessage *request,
+                                                        const gchar       *password);
+BurrowStunMessage *burrow_agent_build_check  (BurrowAgentPair *pair,
+                                              gboolean         use_candidate);
+BurrowAgentPair *burrow_agent_find_pair   (BurrowAgentComponent *component,
+                                           BurrowAgentBase      *base,
+                                           GSocketAddress       *remote);
+void      burrow_agent_pair_add           (BurrowAgentComponent *component,
+                                           BurrowAgentBase      *base,
+                                           BurrowCandidate      *local,
+                                           BurrowCandidate      *remote);
+void      burrow_agent_pair_trigger       (BurrowAgentPair *pair);
+void      burrow_agent_role_changed       (BurrowAgent *agent);
+void      burrow_agent_handle_response    (BurrowAgent       *agent,
+                                           BurrowAgentBase   *base,
+                                           BurrowStunMessage *response,
+                                           GSocketAddress    *from);
 
 /* burrow-agent-io.c */
 void      burrow_agent_deliver            (BurrowAgentComponent *component,

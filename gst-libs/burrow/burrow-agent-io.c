@@ -478,6 +478,62 @@ burrow_agent_send_messages_nonblocking (BurrowAgent *agent, guint stream_id,
   return (gint) n_messages;
 }
 
+/**
+ * burrow_agent_send_datagrams:
+ * @agent: an agent
+ * @stream_id: a stream
+ * @component_id: a component
+ * @datagrams: (array length=n_datagrams): the datagrams, one #GBytes each
+ * @n_datagrams: how many
+ * @error: return location for an error
+ *
+ * Sends several datagrams at once, as
+ * [method@Burrow.Agent.send_messages_nonblocking] does (batched system
+ * calls, UDP segmentation offload for runs of same-sized datagrams), for
+ * callers that hold their data as #GBytes: from Python a list of
+ * `GLib.Bytes`, from GJS an array of `GLib.Bytes`. Not in libnice. Like
+ * [method@Burrow.Agent.send], it may be called from any thread.
+ *
+ * Returns: how many were sent (fewer when the socket filled up), or -1
+ *   with @error set if none could be (%G_IO_ERROR_WOULD_BLOCK,
+ *   %G_IO_ERROR_BROKEN_PIPE when there is no selected pair)
+ *
+ * Since: 0.1
+ */
+gint
+burrow_agent_send_datagrams (BurrowAgent *agent, guint stream_id, guint component_id,
+    GBytes **datagrams, guint n_datagrams, GError **error)
+{
+  GOutputVector vectors[64];
+  BurrowOutputMessage messages[64];
+  guint done = 0;
+
+  g_return_val_if_fail (BURROW_IS_AGENT (agent), -1);
+  g_return_val_if_fail (datagrams != NULL || n_datagrams == 0, -1);
+  while (done < n_datagrams) {
+    guint n = MIN (n_datagrams - done, G_N_ELEMENTS (messages)), i;
+    gint sent;
+
+    for (i = 0; i < n; i++) {
+      gsize size;
+
+      g_return_val_if_fail (datagrams[done + i] != NULL, -1);
+      vectors[i].buffer = g_bytes_get_data (datagrams[done + i], &size);
+      vectors[i].size = size;
+      messages[i].buffers = &vectors[i];
+      messages[i].n_buffers = 1;
+    }
+    sent = burrow_agent_send_messages_nonblocking (agent, stream_id, component_id, messages, n,
+        NULL, done == 0 ? error : NULL);
+    if (sent <= 0)
+      return done > 0 ? (gint) done : -1;
+    done += (guint) sent;
+    if ((guint) sent < n)
+      break;
+  }
+  return (gint) done;
+}
+
 static void
 fill_message (BurrowInputMessage *m, GBytes *data)
 {

@@ -234,6 +234,13 @@ gint         burrow_agent_send_messages_nonblocking (BurrowAgent               *
                                                      GCancellable              *cancellable,
                                                      GError                   **error);
 BURROW_API
+gint         burrow_agent_send_datagrams        (BurrowAgent  *agent,
+                                                 guint         stream_id,
+                                                 guint         component_id,
+                                                 GBytes      **datagrams,
+                                                 guint         n_datagrams,
+                                                 GError      **error);
+BURROW_API
 gint         burrow_agent_recv_messages         (BurrowAgent        *agent,
                                                  guint               stream_id,
                                                  guint               component_id,

@@ -116,6 +116,15 @@ test('two agents reach READY and exchange data through attach_recv', () => {
             [...Array(10).keys()].map(i => `a-to-b ${i}`).join(','), 'b received');
         assertEqual(a.received.sort().join(','),
             [...Array(10).keys()].map(i => `b-to-a ${i}`).join(','), 'a received');
+
+        // many at once: an array of GLib.Bytes, in order
+        b.received.length = 0;
+        const many = [...Array(40).keys()].map(i => `batch ${i}`.padEnd(64, '.'));
+        assertEqual(a.agent.send_datagrams(a.stream, 1,
+            many.map(t => new GLib.Bytes(enc.encode(t)))), many.length, 'send_datagrams');
+        if (!runUntil(() => b.received.length >= many.length, 5000))
+            throw new Error(`received ${b.received.length} of ${many.length}`);
+        assertEqual(b.received.join(','), many.join(','), 'send_datagrams in order');
     } finally {
         close(a);
         close(b);

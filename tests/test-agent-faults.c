@@ -2,38 +2,31 @@
  * excessive input: unauthenticated or mis-signed checks, garbage, spoofed
  * and forged responses from a plain socket, 10 000 remote candidates, and
  * hostile SDP. Nothing of it may change the agent's state, and the agent
- * must still connect with its real peer afterwards. And load: 10 000
- * datagrams in order, recv_messages from a second thread.
+ * must still connect with its real peer afterwards.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Besides the effects (states, signals, the selected pair, the role, the
  * remote candidates, data delivered), each test checks that the agent says
  * what it rejected: the rejected-packets property.
+ *
+ * Load and the data path from other threads are in test-agent-data.c.
  */
-#include "burrow-test-util.h"
+#include "agent-fixture.h"
 
 #include <string.h>
 
-#define GATHER_TIMEOUT_MS 5000
 #define CONNECT_TIMEOUT_MS 10000
 #define SETTLE_MS 200
 #define FLOOD_COUNT 10000
 #define MAX_REMOTE_CANDIDATES 100   /* what burrow_agent_set_remote_candidates() documents */
-#define BURST_COUNT 10000
-#define BURST_SIZE 1200
-#define BURST_BATCH 64
 
-/* A is controlling (aggressive nomination), B controlled; both gathered,
- * each knows the other's credentials, neither the other's candidates. The
- * attacker is a plain UDP socket that writes to A's host candidate. */
+/* A and B as agent-fixture.h makes them: A is controlling (aggressive
+ * nomination), B controlled; both gathered, each knows the other's
+ * credentials, neither the other's candidates. The attacker is a plain UDP
+ * socket that writes to A's host candidate. */
 typedef struct {
-  BurrowAgent *a, *b;
-  guint sa, sb;
-  gboolean a_gathered, b_gathered;
-  gchar *a_ufrag, *a_pwd, *b_ufrag, *b_pwd;
-  GInetSocketAddress *a_host;
-  GInetSocketAddress *b_host;
+  AgentFixture pair;
 
   /* what A says */
   guint a_state_changes;
@@ -41,9 +34,6 @@ typedef struct {
   guint a_initial_binding;
   guint a_new_remote;
   guint a_role_notifies;
-  guint a_received;               /* datagrams delivered to A's recv callback */
-  guint b_received;
-  guint b_want;
 
   /* the attacker */
   GSocket *evil;
@@ -71,65 +61,16 @@ typedef struct {
 
 /* ---- waiting, always bounded ---- */
 
-typedef gboolean (*CondFunc) (gpointer data);
-
-static gboolean
-timeout_flag_cb (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-wait_until (CondFunc cond, gpointer data, guint timeout_ms)
-{
-  gboolean timed_out = FALSE;
-  GSource *timer = g_timeout_source_new (timeout_ms);
-
-  g_source_set_callback (timer, timeout_flag_cb, &timed_out, NULL);
-  g_source_attach (timer, g_main_context_get_thread_default ());
-  while (!cond (data) && !timed_out)
-    g_main_context_iteration (g_main_context_get_thread_default (), TRUE);
-  g_source_destroy (timer);
-  g_source_unref (timer);
-  return cond (data);
-}
-
-static gboolean
-both_gathered (gpointer data)
-{
-  Fixture *f = data;
-
-  return f->a_gathered && f->b_gathered;
-}
-
-static gboolean
-both_ready (gpointer data)
-{
-  Fixture *f = data;
-
-  return burrow_agent_get_component_state (f->a, f->sa, 1) == BURROW_COMPONENT_STATE_READY &&
-      burrow_agent_get_component_state (f->b, f->sb, 1) == BURROW_COMPONENT_STATE_READY;
-}
-
 static gboolean
 a_ready (gpointer data)
 {
   Fixture *f = data;
 
-  return burrow_agent_get_component_state (f->a, f->sa, 1) == BURROW_COMPONENT_STATE_READY;
+  return burrow_agent_get_component_state (f->pair.a, f->pair.sa, 1) ==
+      BURROW_COMPONENT_STATE_READY;
 }
 
 /* ---- signals ---- */
-
-static void
-gathering_done_cb (BurrowAgent *agent, guint stream_id, Fixture *f)
-{
-  if (agent == f->a)
-    f->a_gathered = TRUE;
-  else
-    f->b_gathered = TRUE;
-}
 
 static void
 state_changed_cb (BurrowAgent *agent, guint stream_id, guint component_id, guint state,
@@ -161,18 +102,6 @@ static void
 role_notify_cb (GObject *object, GParamSpec *pspec, Fixture *f)
 {
   f->a_role_notifies++;
-}
-
-static void
-recv_cb (BurrowAgent *agent, guint stream_id, guint component_id, guint len,
-    const guint8 *buf, gpointer data)
-{
-  Fixture *f = data;
-
-  if (agent == f->a)
-    f->a_received++;
-  else
-    f->b_received++;
 }
 
 /* ---- the attacker ---- */
@@ -212,8 +141,8 @@ evil_send (Fixture *f, const guint8 *data, gsize len)
 {
   g_autoptr(GError) error = NULL;
 
-  g_assert_cmpint (g_socket_send_to (f->evil, G_SOCKET_ADDRESS (f->a_host), (const gchar *) data,
-      len, NULL, &error), ==, (gssize) len);
+  g_assert_cmpint (g_socket_send_to (f->evil, G_SOCKET_ADDRESS (f->pair.a_host),
+      (const gchar *) data, len, NULL, &error), ==, (gssize) len);
   g_assert_no_error (error);
 }
 
@@ -256,54 +185,18 @@ forge_check (const gchar *username, const gchar *password, gboolean fingerprint)
 
 /* ---- the fixture ---- */
 
-static BurrowAgent *
-agent_new (gboolean controlling)
-{
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_from_string ("127.0.0.1");
-  BurrowAgent *agent = g_object_new (BURROW_TYPE_AGENT, "nomination-mode",
-      BURROW_NOMINATION_MODE_AGGRESSIVE, "controlling-mode", controlling, NULL);
-
-  g_assert_true (burrow_agent_add_local_address (agent, loopback));
-  return agent;
-}
-
-static GInetSocketAddress *
-host_address (BurrowAgent *agent, guint stream_id)
-{
-  GSList *list = burrow_agent_get_local_candidates (agent, stream_id, 1);
-  GInetSocketAddress *address;
-
-  g_assert_cmpuint (g_slist_length (list), ==, 1);
-  address = g_object_ref (burrow_candidate_get_address (list->data));
-  g_slist_free_full (list, g_object_unref);
-  return address;
-}
-
 static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
-  f->a = agent_new (TRUE);
-  f->b = agent_new (FALSE);
-  f->sa = burrow_agent_add_stream (f->a, 1);
-  f->sb = burrow_agent_add_stream (f->b, 1);
-  g_signal_connect (f->a, "candidate-gathering-done", G_CALLBACK (gathering_done_cb), f);
-  g_signal_connect (f->b, "candidate-gathering-done", G_CALLBACK (gathering_done_cb), f);
-  g_signal_connect (f->a, "component-state-changed", G_CALLBACK (state_changed_cb), f);
-  g_signal_connect (f->a, "new-selected-pair-full", G_CALLBACK (selected_pair_cb), f);
-  g_signal_connect (f->a, "initial-binding-request-received", G_CALLBACK (initial_binding_cb), f);
-  g_signal_connect (f->a, "new-remote-candidate-full", G_CALLBACK (new_remote_cb), f);
-  g_signal_connect (f->a, "notify::controlling-mode", G_CALLBACK (role_notify_cb), f);
-  g_assert_true (burrow_agent_attach_recv (f->a, f->sa, 1, NULL, recv_cb, f));
-  g_assert_true (burrow_agent_attach_recv (f->b, f->sb, 1, NULL, recv_cb, f));
-  g_assert_true (burrow_agent_gather_candidates (f->a, f->sa));
-  g_assert_true (burrow_agent_gather_candidates (f->b, f->sb));
-  g_assert_true (wait_until (both_gathered, f, GATHER_TIMEOUT_MS));
-  f->a_host = host_address (f->a, f->sa);
-  f->b_host = host_address (f->b, f->sb);
-  g_assert_true (burrow_agent_get_local_credentials (f->a, f->sa, &f->a_ufrag, &f->a_pwd));
-  g_assert_true (burrow_agent_get_local_credentials (f->b, f->sb, &f->b_ufrag, &f->b_pwd));
-  g_assert_true (burrow_agent_set_remote_credentials (f->a, f->sa, f->b_ufrag, f->b_pwd));
-  g_assert_true (burrow_agent_set_remote_credentials (f->b, f->sb, f->a_ufrag, f->a_pwd));
+  AgentFixture *p = &f->pair;
+
+  agent_fixture_add_agents (p);
+  g_signal_connect (p->a, "component-state-changed", G_CALLBACK (state_changed_cb), f);
+  g_signal_connect (p->a, "new-selected-pair-full", G_CALLBACK (selected_pair_cb), f);
+  g_signal_connect (p->a, "initial-binding-request-received", G_CALLBACK (initial_binding_cb), f);
+  g_signal_connect (p->a, "new-remote-candidate-full", G_CALLBACK (new_remote_cb), f);
+  g_signal_connect (p->a, "notify::controlling-mode", G_CALLBACK (role_notify_cb), f);
+  agent_fixture_gather (p);
 
   f->evil = burrow_test_udp_socket ("127.0.0.1", &f->evil_port);
   f->evil_source = g_socket_create_source (f->evil, G_IO_IN, NULL);
@@ -314,23 +207,11 @@ fixture_setup (Fixture *f, gconstpointer data)
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
-  guint i;
-
   g_source_destroy (f->evil_source);
   g_source_unref (f->evil_source);
   g_object_unref (f->evil);
-  g_signal_handlers_disconnect_by_data (f->a, f);
-  g_signal_handlers_disconnect_by_data (f->b, f);
-  g_clear_object (&f->a);
-  g_clear_object (&f->b);
-  g_clear_object (&f->a_host);
-  g_clear_object (&f->b_host);
-  g_free (f->a_ufrag);
-  g_free (f->a_pwd);
-  g_free (f->b_ufrag);
-  g_free (f->b_pwd);
-  for (i = 0; i < 1000 && g_main_context_iteration (NULL, FALSE); i++)
-    ;
+  g_signal_handlers_disconnect_by_data (f->pair.a, f);
+  agent_fixture_teardown (&f->pair, data);
 }
 
 /* ---- checking ---- */
@@ -349,15 +230,15 @@ static void
 snapshot (Fixture *f, Snapshot *s)
 {
   s->state_changes = f->a_state_changes;
-  s->state = burrow_agent_get_component_state (f->a, f->sa, 1);
+  s->state = burrow_agent_get_component_state (f->pair.a, f->pair.sa, 1);
   s->selected = f->a_selected;
   s->initial_binding = f->a_initial_binding;
   s->new_remote = f->a_new_remote;
   s->role_notifies = f->a_role_notifies;
-  g_object_get (f->a, "controlling-mode", &s->controlling, NULL);
-  s->remote_candidates = n_remote (f->a, f->sa, 1);
-  s->received = f->a_received;
-  g_object_get (f->a, "rejected-packets", &s->rejected, NULL);
+  g_object_get (f->pair.a, "controlling-mode", &s->controlling, NULL);
+  s->remote_candidates = n_remote (f->pair.a, f->pair.sa, 1);
+  s->received = f->pair.a_received;
+  g_object_get (f->pair.a, "rejected-packets", &s->rejected, NULL);
 }
 
 static guint64
@@ -365,7 +246,7 @@ rejected_since (Fixture *f, const Snapshot *before)
 {
   guint64 rejected;
 
-  g_object_get (f->a, "rejected-packets", &rejected, NULL);
+  g_object_get (f->pair.a, "rejected-packets", &rejected, NULL);
   return rejected - before->rejected;
 }
 
@@ -397,42 +278,16 @@ assert_unchanged (Fixture *f, const Snapshot *before)
   g_assert_cmpint (now.controlling, ==, before->controlling);
   g_assert_cmpuint (now.remote_candidates, ==, before->remote_candidates);
   g_assert_cmpuint (now.received, ==, before->received);
-  g_assert_false (burrow_agent_get_selected_pair (f->a, f->sa, 1, &local, &remote));
+  g_assert_false (burrow_agent_get_selected_pair (f->pair.a, f->pair.sa, 1, &local, &remote));
   /* and A answered nothing with a success */
   g_assert_cmpuint (f->evil_successes, ==, 0);
-}
-
-static gboolean
-b_got_wanted (gpointer data)
-{
-  Fixture *f = data;
-
-  return f->b_received >= f->b_want;
 }
 
 /* The real peer connects afterwards, and the pair is A's and B's hosts. */
 static void
 assert_still_connects (Fixture *f)
 {
-  GSList *a_list = burrow_agent_get_local_candidates (f->a, f->sa, 1);
-  GSList *b_list = burrow_agent_get_local_candidates (f->b, f->sb, 1);
-  g_autoptr(BurrowCandidate) local = NULL;
-  g_autoptr(BurrowCandidate) remote = NULL;
-  g_autofree gchar *want = burrow_test_address_to_string (f->b_host);
-  g_autofree gchar *got = NULL;
-  guint before = f->b_received;
-
-  g_assert_cmpint (burrow_agent_set_remote_candidates (f->a, f->sa, 1, b_list), >=, 0);
-  g_assert_cmpint (burrow_agent_set_remote_candidates (f->b, f->sb, 1, a_list), ==, 1);
-  g_slist_free_full (a_list, g_object_unref);
-  g_slist_free_full (b_list, g_object_unref);
-  g_assert_true (wait_until (both_ready, f, CONNECT_TIMEOUT_MS));
-  g_assert_true (burrow_agent_get_selected_pair (f->a, f->sa, 1, &local, &remote));
-  got = burrow_test_address_to_string (burrow_candidate_get_address (remote));
-  g_assert_cmpstr (got, ==, want);
-  f->b_want = before + 1;
-  g_assert_cmpint (burrow_agent_send (f->a, f->sa, 1, 5, (const guint8 *) "hello"), ==, 5);
-  g_assert_true (wait_until (b_got_wanted, f, 2000));
+  agent_fixture_assert_connects (&f->pair);
 }
 
 /* ---- requests that fail authentication ---- */
@@ -440,7 +295,7 @@ assert_still_connects (Fixture *f)
 static void
 test_request_unauthenticated (Fixture *f, gconstpointer data)
 {
-  g_autofree gchar *username = g_strdup_printf ("%s:%s", f->a_ufrag, f->b_ufrag);
+  g_autofree gchar *username = g_strdup_printf ("%s:%s", f->pair.a_ufrag, f->pair.b_ufrag);
   g_autoptr(GBytes) bare = forge_check (NULL, NULL, FALSE);
   g_autoptr(GBytes) fingerprinted = forge_check (NULL, NULL, TRUE);
   g_autoptr(GBytes) named = forge_check (username, NULL, TRUE);
@@ -459,12 +314,12 @@ test_request_unauthenticated (Fixture *f, gconstpointer data)
 static void
 test_request_wrong_password (Fixture *f, gconstpointer data)
 {
-  g_autofree gchar *username = g_strdup_printf ("%s:%s", f->a_ufrag, f->b_ufrag);
+  g_autofree gchar *username = g_strdup_printf ("%s:%s", f->pair.a_ufrag, f->pair.b_ufrag);
   g_autoptr(GBytes) guessed = forge_check (username, "not-the-password-of-A-at-all", TRUE);
   /* keyed with B's password: what a confused or malicious B might use */
-  g_autoptr(GBytes) peers = forge_check (username, f->b_pwd, TRUE);
+  g_autoptr(GBytes) peers = forge_check (username, f->pair.b_pwd, TRUE);
   /* the right key, but no FINGERPRINT, which ICE requires */
-  g_autoptr(GBytes) unfingerprinted = forge_check (username, f->a_pwd, FALSE);
+  g_autoptr(GBytes) unfingerprinted = forge_check (username, f->pair.a_pwd, FALSE);
   Snapshot before;
 
   snapshot (f, &before);
@@ -492,19 +347,19 @@ evil_got_success (gpointer data)
 static void
 test_request_authentic_control (Fixture *f, gconstpointer data)
 {
-  g_autofree gchar *username = g_strdup_printf ("%s:%s", f->a_ufrag, f->b_ufrag);
-  g_autoptr(GBytes) check = forge_check (username, f->a_pwd, TRUE);
+  g_autofree gchar *username = g_strdup_printf ("%s:%s", f->pair.a_ufrag, f->pair.b_ufrag);
+  g_autoptr(GBytes) check = forge_check (username, f->pair.a_pwd, TRUE);
   gboolean controlling;
   Snapshot before;
 
   snapshot (f, &before);
   evil_send_bytes (f, check);
-  g_assert_true (wait_until (evil_got_success, f, 2000));
+  g_assert_true (agent_fixture_wait_until (evil_got_success, f, 2000));
   g_assert_cmpuint (rejected_since (f, &before), ==, 0);
   g_assert_cmpuint (f->a_initial_binding, ==, 1);
   g_assert_cmpuint (f->a_new_remote, ==, 1);
-  g_assert_cmpuint (n_remote (f->a, f->sa, 1), ==, 1);
-  g_object_get (f->a, "controlling-mode", &controlling, NULL);
+  g_assert_cmpuint (n_remote (f->pair.a, f->pair.sa, 1), ==, 1);
+  g_object_get (f->pair.a, "controlling-mode", &controlling, NULL);
   g_assert_false (controlling);
   g_assert_cmpuint (f->a_role_notifies, ==, 1);
 }
@@ -513,16 +368,16 @@ test_request_authentic_control (Fixture *f, gconstpointer data)
 static void
 test_request_wrong_username (Fixture *f, gconstpointer data)
 {
-  g_autofree gchar *reversed = g_strdup_printf ("%s:%s", f->b_ufrag, f->a_ufrag);
-  g_autofree gchar *longer = g_strdup_printf ("%sx:%s", f->a_ufrag, f->b_ufrag);
-  g_autofree gchar *prefix = g_strdup_printf ("%.3s:%s", f->a_ufrag, f->b_ufrag);
-  const gchar *usernames[] = { "wrong:user", reversed, longer, prefix, f->a_ufrag, ":", "" };
+  g_autofree gchar *reversed = g_strdup_printf ("%s:%s", f->pair.b_ufrag, f->pair.a_ufrag);
+  g_autofree gchar *longer = g_strdup_printf ("%sx:%s", f->pair.a_ufrag, f->pair.b_ufrag);
+  g_autofree gchar *prefix = g_strdup_printf ("%.3s:%s", f->pair.a_ufrag, f->pair.b_ufrag);
+  const gchar *usernames[] = { "wrong:user", reversed, longer, prefix, f->pair.a_ufrag, ":", "" };
   Snapshot before;
   guint i;
 
   snapshot (f, &before);
   for (i = 0; i < G_N_ELEMENTS (usernames); i++) {
-    g_autoptr(GBytes) check = forge_check (usernames[i], f->a_pwd, TRUE);
+    g_autoptr(GBytes) check = forge_check (usernames[i], f->pair.a_pwd, TRUE);
 
     evil_send_bytes (f, check);
   }
@@ -544,13 +399,13 @@ is_indication (const guint8 *data, gsize len)
 static void
 test_request_mutated (Fixture *f, gconstpointer data)
 {
-  g_autofree gchar *username = g_strdup_printf ("%s:%s", f->a_ufrag, f->b_ufrag);
+  g_autofree gchar *username = g_strdup_printf ("%s:%s", f->pair.a_ufrag, f->pair.b_ufrag);
   Snapshot before;
   guint i, expected = 0;
 
   snapshot (f, &before);
   for (i = 0; i < 400; i++) {
-    g_autoptr(GBytes) check = forge_check (username, f->a_pwd, TRUE);
+    g_autoptr(GBytes) check = forge_check (username, f->pair.a_pwd, TRUE);
     gsize len;
     guint8 *copy = g_bytes_unref_to_data (g_steal_pointer (&check), &len);
 
@@ -652,11 +507,12 @@ test_response_unknown_transaction (Fixture *f, gconstpointer data)
 
     for (j = 0; j < sizeof tid; j++)
       tid[j] = g_test_rand_int_range (0, 256);
-    success = forge_response (tid, BURROW_STUN_CLASS_SUCCESS_RESPONSE, 0, f->b_pwd, TRUE,
-        f->a_host);
+    success = forge_response (tid, BURROW_STUN_CLASS_SUCCESS_RESPONSE, 0, f->pair.b_pwd, TRUE,
+        f->pair.a_host);
     unsigned_success = forge_response (tid, BURROW_STUN_CLASS_SUCCESS_RESPONSE, 0, NULL, TRUE,
-        f->a_host);
-    conflict = forge_response (tid, BURROW_STUN_CLASS_ERROR_RESPONSE, 487, f->b_pwd, TRUE, NULL);
+        f->pair.a_host);
+    conflict = forge_response (tid, BURROW_STUN_CLASS_ERROR_RESPONSE, 487, f->pair.b_pwd, TRUE,
+        NULL);
     evil_send_bytes (f, success);
     evil_send_bytes (f, unsigned_success);
     evil_send_bytes (f, conflict);
@@ -676,7 +532,7 @@ forged_answer (gpointer data, BurrowStunMessage *request, guint n)
   gsize tid_len;
   const guint8 *tid = burrow_stun_message_get_transaction_id (request, &tid_len);
   g_autoptr(GInetSocketAddress) mapped = burrow_test_inet_address ("127.0.0.1",
-      g_inet_socket_address_get_port (f->a_host));
+      g_inet_socket_address_get_port (f->pair.a_host));
 
   switch (n % 5) {
     case 0:   /* signed with a guessed key */
@@ -685,7 +541,8 @@ forged_answer (gpointer data, BurrowStunMessage *request, guint n)
     case 1:   /* not signed */
       return forge_response (tid, BURROW_STUN_CLASS_SUCCESS_RESPONSE, 0, NULL, TRUE, mapped);
     case 2:   /* signed with A's own password: the key of the other direction */
-      return forge_response (tid, BURROW_STUN_CLASS_SUCCESS_RESPONSE, 0, f->a_pwd, TRUE, mapped);
+      return forge_response (tid, BURROW_STUN_CLASS_SUCCESS_RESPONSE, 0, f->pair.a_pwd, TRUE,
+          mapped);
     case 3:   /* a role conflict, to flip A's role */
       return forge_response (tid, BURROW_STUN_CLASS_ERROR_RESPONSE, 487, "guessed-password-xxxxxx",
           TRUE, NULL);
@@ -716,24 +573,24 @@ test_response_forged_for_pending_check (Fixture *f, gconstpointer data)
 
   snapshot (f, &before);
   /* retransmit fast and long enough for five forgeries */
-  g_object_set (f->a, "stun-initial-timeout", 50, "stun-max-retransmissions", 7, NULL);
+  g_object_set (f->pair.a, "stun-initial-timeout", 50, "stun-max-retransmissions", 7, NULL);
   burrow_candidate_set_address (evil, evil_address);
   burrow_candidate_set_priority (evil, 0x7effffff);
   burrow_candidate_set_foundation (evil, "evil");
   burrow_candidate_set_component_id (evil, 1);
   f->evil_answer = forged_answer;
-  g_assert_cmpint (burrow_agent_set_remote_candidates (f->a, f->sa, 1, &one), ==, 1);
-  g_assert_true (wait_until (evil_answered_enough, f, 3000));
+  g_assert_cmpint (burrow_agent_set_remote_candidates (f->pair.a, f->pair.sa, 1, &one), ==, 1);
+  g_assert_true (agent_fixture_wait_until (evil_answered_enough, f, 3000));
   /* no more forgeries: what A got is all handled after the pause */
   f->evil_answer = NULL;
   burrow_test_sleep (SETTLE_MS);
 
   /* checking, nothing more: no valid pair, no role change */
-  g_assert_cmpuint (burrow_agent_get_component_state (f->a, f->sa, 1), ==,
+  g_assert_cmpuint (burrow_agent_get_component_state (f->pair.a, f->pair.sa, 1), ==,
       BURROW_COMPONENT_STATE_CONNECTING);
   g_assert_cmpuint (f->a_selected, ==, 0);
-  g_assert_false (burrow_agent_get_selected_pair (f->a, f->sa, 1, &local, &remote));
-  g_object_get (f->a, "controlling-mode", &controlling, NULL);
+  g_assert_false (burrow_agent_get_selected_pair (f->pair.a, f->pair.sa, 1, &local, &remote));
+  g_object_get (f->pair.a, "controlling-mode", &controlling, NULL);
   g_assert_true (controlling);
   g_assert_cmpuint (f->a_role_notifies, ==, 0);
   g_assert_cmpuint (f->evil_successes, ==, 0);
@@ -750,9 +607,9 @@ authentic_answer (gpointer data, BurrowStunMessage *request, guint n)
   gsize tid_len;
   const guint8 *tid = burrow_stun_message_get_transaction_id (request, &tid_len);
   g_autoptr(GInetSocketAddress) mapped = burrow_test_inet_address ("127.0.0.1",
-      g_inet_socket_address_get_port (f->a_host));
+      g_inet_socket_address_get_port (f->pair.a_host));
 
-  return forge_response (tid, BURROW_STUN_CLASS_SUCCESS_RESPONSE, 0, f->b_pwd, TRUE, mapped);
+  return forge_response (tid, BURROW_STUN_CLASS_SUCCESS_RESPONSE, 0, f->pair.b_pwd, TRUE, mapped);
 }
 
 /* The control for the test above: an answer signed with B's password (the
@@ -775,10 +632,10 @@ test_response_authentic_control (Fixture *f, gconstpointer data)
   burrow_candidate_set_foundation (evil, "evil");
   burrow_candidate_set_component_id (evil, 1);
   f->evil_answer = authentic_answer;
-  g_assert_cmpint (burrow_agent_set_remote_candidates (f->a, f->sa, 1, &one), ==, 1);
-  g_assert_true (wait_until (a_ready, f, 3000));
+  g_assert_cmpint (burrow_agent_set_remote_candidates (f->pair.a, f->pair.sa, 1, &one), ==, 1);
+  g_assert_true (agent_fixture_wait_until (a_ready, f, 3000));
   g_assert_cmpuint (f->a_selected, >=, 1);
-  g_assert_true (burrow_agent_get_selected_pair (f->a, f->sa, 1, &local, &remote));
+  g_assert_true (burrow_agent_get_selected_pair (f->pair.a, f->pair.sa, 1, &local, &remote));
   got = burrow_test_address_to_string (burrow_candidate_get_address (remote));
   g_assert_cmpstr (got, ==, want);
 }
@@ -788,7 +645,7 @@ test_response_authentic_control (Fixture *f, gconstpointer data)
 static void
 test_flood_remote_candidates (Fixture *f, gconstpointer data)
 {
-  GSList *real = burrow_agent_get_local_candidates (f->b, f->sb, 1);
+  GSList *real = burrow_agent_get_local_candidates (f->pair.b, f->pair.sb, 1);
   GSList *list = NULL, *more = NULL, *kept, *l;
   gboolean real_kept = FALSE;
   Snapshot before;
@@ -813,26 +670,26 @@ test_flood_remote_candidates (Fixture *f, gconstpointer data)
   list = g_slist_concat (real, list);
   snapshot (f, &before);
   start = g_get_monotonic_time ();
-  added = burrow_agent_set_remote_candidates (f->a, f->sa, 1, list);
+  added = burrow_agent_set_remote_candidates (f->pair.a, f->pair.sa, 1, list);
   g_test_message ("set_remote_candidates with %u candidates: %d added in %" G_GINT64_FORMAT
       " ms", FLOOD_COUNT, added, (g_get_monotonic_time () - start) / 1000);
   g_assert_cmpint (added, >, 0);
   g_assert_cmpint (added, <=, MAX_REMOTE_CANDIDATES);
-  g_assert_cmpuint (n_remote (f->a, f->sa, 1), ==, (guint) added);
+  g_assert_cmpuint (n_remote (f->pair.a, f->pair.sa, 1), ==, (guint) added);
   /* it says so (the count is per call, not per candidate dropped) */
   assert_rejected (f, &before, 1);
 
   /* more does not get past the bound */
   for (l = g_slist_nth (list, MAX_REMOTE_CANDIDATES + 1); l; l = l->next)
     more = g_slist_prepend (more, l->data);
-  g_assert_cmpint (burrow_agent_set_remote_candidates (f->a, f->sa, 1, more), ==, 0);
+  g_assert_cmpint (burrow_agent_set_remote_candidates (f->pair.a, f->pair.sa, 1, more), ==, 0);
   g_slist_free (more);
-  kept = burrow_agent_get_remote_candidates (f->a, f->sa, 1);
+  kept = burrow_agent_get_remote_candidates (f->pair.a, f->pair.sa, 1);
   g_assert_cmpuint (g_slist_length (kept), <=, MAX_REMOTE_CANDIDATES);
   for (l = kept; l; l = l->next) {
     g_autofree gchar *address = burrow_test_address_to_string (burrow_candidate_get_address (
         l->data));
-    g_autofree gchar *b = burrow_test_address_to_string (f->b_host);
+    g_autofree gchar *b = burrow_test_address_to_string (f->pair.b_host);
 
     real_kept |= g_str_equal (address, b);
   }
@@ -841,7 +698,7 @@ test_flood_remote_candidates (Fixture *f, gconstpointer data)
   g_slist_free_full (list, g_object_unref);
 
   assert_still_connects (f);
-  g_assert_cmpuint (n_remote (f->a, f->sa, 1), <=, MAX_REMOTE_CANDIDATES);
+  g_assert_cmpuint (n_remote (f->pair.a, f->pair.sa, 1), <=, MAX_REMOTE_CANDIDATES);
 }
 
 /* ---- hostile SDP ---- */
@@ -859,7 +716,8 @@ hostile_ready (gpointer data)
 
   return burrow_agent_get_component_state (x->h, x->h_stream, 1) ==
       BURROW_COMPONENT_STATE_READY &&
-      burrow_agent_get_component_state (x->f->b, x->f->sb, 1) == BURROW_COMPONENT_STATE_READY;
+      burrow_agent_get_component_state (x->f->pair.b, x->f->pair.sb, 1) ==
+      BURROW_COMPONENT_STATE_READY;
 }
 
 static void
@@ -996,9 +854,9 @@ parse_mutations (BurrowAgent *h, const gchar *valid)
 static void
 test_sdp_hostile (Fixture *f, gconstpointer data)
 {
-  BurrowAgent *h = agent_new (TRUE);
+  BurrowAgent *h = agent_fixture_new_agent (TRUE);
   Hostile x = { h, 0, f };
-  g_autofree gchar *valid = burrow_agent_generate_local_sdp (f->b);
+  g_autofree gchar *valid = burrow_agent_generate_local_sdp (f->pair.b);
   g_autofree gchar *h_sdp = NULL;
 
   g_assert_cmpuint (burrow_agent_add_stream (h, 2), ==, 1);
@@ -1017,475 +875,9 @@ test_sdp_hostile (Fixture *f, gconstpointer data)
   g_assert_true (burrow_agent_gather_candidates (h, x.h_stream));
   h_sdp = burrow_agent_generate_local_sdp (h);
   g_assert_cmpint (burrow_agent_parse_remote_sdp (h, valid), ==, 1);
-  g_assert_cmpint (burrow_agent_parse_remote_sdp (f->b, h_sdp), ==, 1);
-  g_assert_true (wait_until (hostile_ready, &x, CONNECT_TIMEOUT_MS));
+  g_assert_cmpint (burrow_agent_parse_remote_sdp (f->pair.b, h_sdp), ==, 1);
+  g_assert_true (agent_fixture_wait_until (hostile_ready, &x, CONNECT_TIMEOUT_MS));
   g_object_unref (h);
-}
-
-/* ---- load ---- */
-
-typedef struct {
-  guint received;
-  guint expected_seq;
-  guint out_of_order;
-  guint corrupt;
-} Burst;
-
-static guint8
-burst_byte (guint32 seq, guint offset)
-{
-  return (guint8) (seq * 7 + offset);
-}
-
-static void
-burst_recv_cb (BurrowAgent *agent, guint stream_id, guint component_id, guint len,
-    const guint8 *buf, gpointer data)
-{
-  Burst *b = data;
-  guint32 seq;
-  guint i;
-
-  b->received++;
-  if (len != BURST_SIZE) {
-    b->corrupt++;
-    return;
-  }
-  memcpy (&seq, buf, 4);
-  seq = GUINT32_FROM_BE (seq);
-  if (seq != b->expected_seq)
-    b->out_of_order++;
-  b->expected_seq = seq + 1;
-  for (i = 4; i < len; i++) {
-    if (buf[i] != burst_byte (seq, i)) {
-      b->corrupt++;
-      break;
-    }
-  }
-}
-
-typedef struct {
-  Burst *burst;
-  guint target;
-} BurstWait;
-
-static gboolean
-burst_caught_up (gpointer data)
-{
-  BurstWait *w = data;
-
-  return w->burst->received >= w->target;
-}
-
-/* 10 000 datagrams of 1200 bytes in batches; the sender waits for the
- * receiver to drain each batch (same thread), so loopback loses none. */
-static void
-test_burst (Fixture *f, gconstpointer data)
-{
-  guint8 (*bodies)[BURST_SIZE - 4] = g_malloc (BURST_BATCH * (BURST_SIZE - 4));
-  guint32 headers[BURST_BATCH];
-  GOutputVector vectors[BURST_BATCH][2];
-  BurrowOutputMessage messages[BURST_BATCH];
-  Burst burst = { 0 };
-  BurstWait w = { &burst, 0 };
-  guint sent = 0, i, j;
-  gint64 start;
-
-  assert_still_connects (f);
-  g_assert_true (burrow_agent_attach_recv (f->b, f->sb, 1, NULL, burst_recv_cb, &burst));
-  start = g_get_monotonic_time ();
-  while (sent < BURST_COUNT) {
-    g_autoptr(GError) error = NULL;
-    guint n = MIN (BURST_BATCH, BURST_COUNT - sent);
-    gint done;
-
-    for (i = 0; i < n; i++) {
-      guint32 seq = sent + i;
-
-      headers[i] = GUINT32_TO_BE (seq);
-      for (j = 0; j < BURST_SIZE - 4; j++)
-        bodies[i][j] = burst_byte (seq, j + 4);
-      vectors[i][0].buffer = &headers[i];
-      vectors[i][0].size = 4;
-      vectors[i][1].buffer = bodies[i];
-      vectors[i][1].size = BURST_SIZE - 4;
-      messages[i].buffers = vectors[i];
-      messages[i].n_buffers = 2;
-    }
-    done = burrow_agent_send_messages_nonblocking (f->a, f->sa, 1, messages, n, NULL, &error);
-    if (done < 0) {
-      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
-      g_main_context_iteration (NULL, FALSE);
-      continue;
-    }
-    g_assert_cmpint (done, >, 0);
-    sent += done;
-    w.target = sent;
-    if (!wait_until (burst_caught_up, &w, 2000))
-      g_test_message ("%u sent, %u received", sent, burst.received);
-    g_assert_cmpuint (burst.received, ==, sent);
-  }
-  g_test_message ("%u datagrams of %u bytes in %" G_GINT64_FORMAT " ms", BURST_COUNT,
-      BURST_SIZE, (g_get_monotonic_time () - start) / 1000);
-  g_assert_cmpuint (burst.received, ==, BURST_COUNT);
-  g_assert_cmpuint (burst.out_of_order, ==, 0);
-  g_assert_cmpuint (burst.corrupt, ==, 0);
-  g_assert_cmpuint (burst.expected_seq, ==, BURST_COUNT);
-  g_free (bodies);
-}
-
-/* Batches of mixed sizes: runs of equal datagrams go out segmented (UDP
- * GSO) and may come back coalesced (UDP GRO); every datagram must still
- * arrive alone, whole, in order, including the shorter one ending a run
- * and the longer one starting the next. */
-static const guint mixed_sizes[] = {
-  1200, 1200, 1200, 1200, 1200, 1200, 1200, 1200, 1200, 1200, 700, 1200, 1200, 1200,
-  1300, 1300, 1300, 40, 8, 500, 500, 500, 500, 500, 500, 1200, 9000, 9000, 9000, 9000,
-  9000, 9000, 9000, 9000, 1200,
-};
-#define MIXED_ROUNDS 50
-
-typedef struct {
-  guint received;
-  guint wrong;                    /* wrong length, order or content */
-} Mixed;
-
-static void
-mixed_recv_cb (BurrowAgent *agent, guint stream_id, guint component_id, guint len,
-    const guint8 *buf, gpointer data)
-{
-  Mixed *m = data;
-  guint32 seq;
-  guint i;
-
-  if (len < 4) {
-    m->wrong++;
-    return;
-  }
-  memcpy (&seq, buf, 4);
-  seq = GUINT32_FROM_BE (seq);
-  if (seq != m->received || len != mixed_sizes[seq % G_N_ELEMENTS (mixed_sizes)])
-    m->wrong++;
-  for (i = 4; i < len; i++) {
-    if (buf[i] != burst_byte (seq, i)) {
-      m->wrong++;
-      break;
-    }
-  }
-  m->received++;
-}
-
-typedef struct {
-  Mixed *mixed;
-  guint target;
-} MixedWait;
-
-static gboolean
-mixed_caught_up (gpointer data)
-{
-  MixedWait *w = data;
-
-  return w->mixed->received >= w->target;
-}
-
-static void
-test_batch_mixed_sizes (Fixture *f, gconstpointer data)
-{
-  const guint n = G_N_ELEMENTS (mixed_sizes);
-  guint8 (*bodies)[9000] = g_malloc (n * 9000);
-  GOutputVector vectors[G_N_ELEMENTS (mixed_sizes)][3];
-  guint32 headers[G_N_ELEMENTS (mixed_sizes)];
-  BurrowOutputMessage messages[G_N_ELEMENTS (mixed_sizes)];
-  Mixed mixed = { 0 };
-  MixedWait w = { &mixed, 0 };
-  guint round, i, j, sent = 0;
-
-  assert_still_connects (f);
-  g_assert_true (burrow_agent_attach_recv (f->b, f->sb, 1, NULL, mixed_recv_cb, &mixed));
-  for (round = 0; round < MIXED_ROUNDS; round++) {
-    guint done = 0;
-
-    for (i = 0; i < n; i++) {
-      guint32 seq = round * n + i;
-
-      headers[i] = GUINT32_TO_BE (seq);
-      for (j = 4; j < mixed_sizes[i]; j++)
-        bodies[i][j - 4] = burst_byte (seq, j);
-      vectors[i][0].buffer = &headers[i];
-      vectors[i][0].size = 4;
-      vectors[i][1].buffer = bodies[i];
-      vectors[i][1].size = mixed_sizes[i] - 4;
-      vectors[i][2].buffer = NULL;
-      vectors[i][2].size = 0;
-      messages[i].buffers = vectors[i];
-      /* every other round the vectors end with a NULL buffer instead */
-      messages[i].n_buffers = round % 2 ? -1 : 2;
-    }
-    while (done < n) {
-      g_autoptr(GError) error = NULL;
-      gint k = burrow_agent_send_messages_nonblocking (f->a, f->sa, 1, messages + done,
-          n - done, NULL, &error);
-
-      if (k < 0) {
-        g_assert_error (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
-        g_main_context_iteration (NULL, FALSE);
-        continue;
-      }
-      g_assert_cmpint (k, >, 0);
-      done += (guint) k;
-    }
-    sent += n;
-    w.target = sent;
-    g_assert_true (wait_until (mixed_caught_up, &w, 2000));
-  }
-  g_assert_cmpuint (mixed.received, ==, MIXED_ROUNDS * n);
-  g_assert_cmpuint (mixed.wrong, ==, 0);
-  g_free (bodies);
-}
-
-/* recv_messages from a second thread while this one runs the context */
-#define THREAD_COUNT 50
-
-typedef struct {
-  BurrowAgent *agent;
-  guint stream_id;
-  GCancellable *cancellable;
-  guint want;
-  gchar *texts[THREAD_COUNT];
-  guint got;
-  gint result;                    /* of the last call */
-  GError *error;
-  gint done;                      /* atomic */
-} Receiver;
-
-static gpointer
-receiver_thread (gpointer data)
-{
-  Receiver *r = data;
-
-  while (r->got < r->want) {
-    guint8 buffers[4][256];
-    GInputVector vectors[4];
-    BurrowInputMessage messages[4];
-    gint i, n;
-
-    for (i = 0; i < 4; i++) {
-      vectors[i].buffer = buffers[i];
-      vectors[i].size = sizeof buffers[i];
-      messages[i].buffers = &vectors[i];
-      messages[i].n_buffers = 1;
-      messages[i].from = NULL;
-      messages[i].length = 0;
-    }
-    n = burrow_agent_recv_messages (r->agent, r->stream_id, 1, messages,
-        MIN (4, r->want - r->got), r->cancellable, &r->error);
-    r->result = n;
-    if (n < 0)
-      break;
-    for (i = 0; i < n && r->got < THREAD_COUNT; i++)
-      r->texts[r->got++] = g_strndup ((const gchar *) buffers[i], messages[i].length);
-  }
-  g_atomic_int_set (&r->done, 1);
-  /* the main thread may be asleep in its context, waiting for this */
-  g_main_context_wakeup (NULL);
-  return NULL;
-}
-
-static gboolean
-receiver_done (gpointer data)
-{
-  Receiver *r = data;
-
-  return g_atomic_int_get (&r->done) != 0;
-}
-
-static void
-receiver_clear (Receiver *r)
-{
-  guint i;
-
-  for (i = 0; i < r->got; i++)
-    g_free (r->texts[i]);
-  g_clear_error (&r->error);
-  g_clear_object (&r->cancellable);
-}
-
-/* Waits for the thread (bounded), cancelling it if it takes too long. */
-static void
-receiver_join (Receiver *r, GThread *thread, guint timeout_ms)
-{
-  if (!wait_until (receiver_done, r, timeout_ms))
-    g_cancellable_cancel (r->cancellable);
-  if (!wait_until (receiver_done, r, 2000))
-    g_error ("recv_messages did not return after its cancellable was cancelled");
-  g_thread_join (thread);
-}
-
-static void
-test_recv_messages_thread (Fixture *f, gconstpointer data)
-{
-  Receiver r = { 0 };
-  GThread *thread;
-  gint64 start;
-  guint i;
-
-  assert_still_connects (f);
-  g_assert_true (burrow_agent_attach_recv (f->b, f->sb, 1, NULL, NULL, NULL));
-
-  /* datagrams arrive through recv_messages: no callback is attached */
-  r.agent = f->b;
-  r.stream_id = f->sb;
-  r.cancellable = g_cancellable_new ();
-  r.want = THREAD_COUNT;
-  start = g_get_monotonic_time ();
-  thread = g_thread_new ("receiver", receiver_thread, &r);
-  for (i = 0; i < THREAD_COUNT; i++) {
-    g_autofree gchar *text = g_strdup_printf ("datagram %u", i);
-
-    g_assert_cmpint (burrow_agent_send (f->a, f->sa, 1, strlen (text), (const guint8 *) text),
-        ==, (gint) strlen (text));
-    if (i % 10 == 9)
-      burrow_test_sleep (5);
-  }
-  receiver_join (&r, thread, 5000);
-  g_test_message ("%u datagrams through recv_messages in %" G_GINT64_FORMAT " ms", r.got,
-      (g_get_monotonic_time () - start) / 1000);
-  g_assert_no_error (r.error);
-  g_assert_cmpuint (r.got, ==, THREAD_COUNT);
-  for (i = 0; i < THREAD_COUNT; i++) {
-    g_autofree gchar *text = g_strdup_printf ("datagram %u", i);
-
-    g_assert_cmpstr (r.texts[i], ==, text);
-  }
-  receiver_clear (&r);
-
-  /* nothing comes: the cancellable ends the wait */
-  memset (&r, 0, sizeof r);
-  r.agent = f->b;
-  r.stream_id = f->sb;
-  r.cancellable = g_cancellable_new ();
-  r.want = 1;
-  thread = g_thread_new ("receiver", receiver_thread, &r);
-  burrow_test_sleep (200);
-  g_assert_false (receiver_done (&r));
-  start = g_get_monotonic_time ();
-  g_cancellable_cancel (r.cancellable);
-  receiver_join (&r, thread, 2000);
-  start = (g_get_monotonic_time () - start) / 1000;
-  g_test_message ("recv_messages returned %" G_GINT64_FORMAT " ms after the cancellation", start);
-  g_assert_cmpint (start, <, 500);
-  g_assert_cmpint (r.result, ==, -1);
-  g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  g_assert_cmpuint (r.got, ==, 0);
-  receiver_clear (&r);
-}
-
-/* ---- other threads: send and receive while the context's thread takes
- * the stream away (run under AddressSanitizer, a freed pair, socket or
- * component in use shows) ---- */
-
-typedef struct {
-  BurrowAgent *agent;
-  guint stream_id;
-  gint stop;                      /* atomic */
-  guint sent;                     /* datagrams that went */
-  guint refused;                  /* calls that returned -1 */
-  guint refused_after_removal;
-  gint removed;                   /* atomic: set before remove_stream returns */
-} Sender;
-
-static gpointer
-sender_thread (gpointer data)
-{
-  Sender *s = data;
-  guint8 payload[1200] = { 0 };
-  GOutputVector vectors[16];
-  BurrowOutputMessage messages[16];
-  guint i, rounds = 0;
-
-  for (i = 0; i < G_N_ELEMENTS (messages); i++) {
-    vectors[i].buffer = payload;
-    vectors[i].size = sizeof payload;
-    messages[i].buffers = &vectors[i];
-    messages[i].n_buffers = 1;
-  }
-  /* bounded: the main thread stops it, or 2 million rounds end it */
-  while (!g_atomic_int_get (&s->stop) && rounds++ < 2000000) {
-    gboolean removed = g_atomic_int_get (&s->removed);
-    gint n;
-
-    if (rounds % 2) {
-      n = burrow_agent_send (s->agent, s->stream_id, 1, sizeof payload, payload);
-      n = n < 0 ? -1 : 1;
-    } else {
-      n = burrow_agent_send_messages_nonblocking (s->agent, s->stream_id, 1, messages,
-          G_N_ELEMENTS (messages), NULL, NULL);
-    }
-    if (n > 0) {
-      s->sent += (guint) n;
-    } else {
-      s->refused++;
-      if (removed)
-        s->refused_after_removal++;
-      g_thread_yield ();
-    }
-  }
-  return NULL;
-}
-
-static gboolean
-b_got_some (gpointer data)
-{
-  Fixture *f = data;
-
-  return f->b_received >= 100;
-}
-
-static void
-test_thread_send_while_removing (Fixture *f, gconstpointer data)
-{
-  Sender s = { f->a, f->sa, 0 };
-  GThread *thread;
-
-  assert_still_connects (f);
-  thread = g_thread_new ("sender", sender_thread, &s);
-  /* the data path works from the other thread */
-  g_assert_true (wait_until (b_got_some, f, 5000));
-  g_atomic_int_set (&s.removed, 1);
-  burrow_agent_remove_stream (f->a, f->sa);
-  /* the sender keeps trying on the stream that is gone */
-  burrow_test_sleep (100);
-  g_atomic_int_set (&s.stop, 1);
-  g_thread_join (thread);
-  g_test_message ("%u datagrams sent from the other thread, %u calls refused (%u after "
-      "the removal), %u received", s.sent, s.refused, s.refused_after_removal, f->b_received);
-  g_assert_cmpuint (s.sent, >=, 100);
-  g_assert_cmpuint (s.refused_after_removal, >, 0);
-  g_assert_cmpint (burrow_agent_send (f->a, f->sa, 1, 5, (const guint8 *) "gone!"), ==, -1);
-}
-
-/* A receiver blocked in another thread when its stream is removed returns
- * with G_IO_ERROR_CLOSED. */
-static void
-test_thread_recv_while_removing (Fixture *f, gconstpointer data)
-{
-  Receiver r = { 0 };
-  GThread *thread;
-
-  assert_still_connects (f);
-  r.agent = f->b;
-  r.stream_id = f->sb;
-  r.cancellable = g_cancellable_new ();
-  r.want = 1;
-  thread = g_thread_new ("receiver", receiver_thread, &r);
-  burrow_test_sleep (100);
-  g_assert_false (receiver_done (&r));
-  burrow_agent_remove_stream (f->b, f->sb);
-  /* cancelled only if it does not return by itself */
-  receiver_join (&r, thread, 2000);
-  g_assert_cmpint (r.result, ==, -1);
-  g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_CLOSED);
-  g_assert_cmpuint (r.got, ==, 0);
-  receiver_clear (&r);
 }
 
 #define ADD(path, func) \
@@ -1508,11 +900,6 @@ main (int argc, char **argv)
   ADD ("/ice/agent-faults/response/authentic-control", test_response_authentic_control);
   ADD ("/ice/agent-faults/flood/remote-candidates", test_flood_remote_candidates);
   ADD ("/ice/agent-faults/sdp/hostile", test_sdp_hostile);
-  ADD ("/ice/agent-faults/load/burst-in-order", test_burst);
-  ADD ("/ice/agent-faults/load/batch-mixed-sizes", test_batch_mixed_sizes);
-  ADD ("/ice/agent-faults/load/recv-messages-thread", test_recv_messages_thread);
-  ADD ("/ice/agent-faults/threads/send-while-removing", test_thread_send_while_removing);
-  ADD ("/ice/agent-faults/threads/recv-while-removing", test_thread_recv_while_removing);
 
   return g_test_run ();
 }

@@ -2,9 +2,10 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * Shared by burrow-relay-allocation.c (the object, lifetime, refresh and
- * release) and burrow-relay-allocation-data.c (permissions, channels,
- * sending and receiving).
+ * Shared by burrow-relay-allocation.c (the object, its state, lifetime and
+ * timers), burrow-relay-allocation-refresh.c (refresh and release),
+ * burrow-relay-allocation-permissions.c (permissions and channels) and
+ * burrow-relay-allocation-data.c (sending and receiving).
  */
 #pragma once
 
@@ -86,22 +87,49 @@ enum {
 
 extern guint burrow_relay_allocation_signals[BURROW_RELAY_N_SIGNALS];
 
+/* burrow-relay-allocation-permissions.c: peer keys */
 void     burrow_peer_key_init        (BurrowPeerKey      *key,
                                       GInetAddress       *address,
                                       guint16             port);
+void     burrow_peer_key_from_socket_address (BurrowPeerKey      *key,
+                                              GInetSocketAddress *peer);
 guint    burrow_peer_key_hash        (gconstpointer       key);
 gboolean burrow_peer_key_equal       (gconstpointer       a,
                                       gconstpointer       b);
 
+/* burrow-relay-allocation.c */
+void     burrow_relay_allocation_stop_timer    (GSource              **timer);
+/* Leaving the allocated state stops the timers and pending receive calls. */
+void     burrow_relay_allocation_set_state     (BurrowRelayAllocation *self,
+                                                BurrowRelayState       state,
+                                                const GError          *error);
+/* Records the lifetime the server granted and reschedules the timers. */
+void     burrow_relay_allocation_set_lifetime  (BurrowRelayAllocation *self,
+                                                guint                  lifetime);
+void     burrow_relay_allocation_notify_permissions (BurrowRelayAllocation *self);
+gboolean burrow_relay_allocation_check_alive   (BurrowRelayAllocation *self,
+                                                GError               **error);
+
+/* burrow-relay-allocation-permissions.c */
+void     burrow_relay_allocation_permissions_init  (BurrowRelayAllocation *self);
+void     burrow_relay_allocation_permissions_clear (BurrowRelayAllocation *self);
+/* The permission for an address, if the server confirmed it. */
+BurrowPermission *burrow_relay_allocation_lookup_permission (BurrowRelayAllocation *self,
+                                                             const guint8          *addr,
+                                                             guint8                 addr_len);
+/* Binds a channel to @peer in the background, unless one is bound or on
+ * its way, or too many are. */
+void     burrow_relay_allocation_auto_bind     (BurrowRelayAllocation *self,
+                                                GInetSocketAddress    *peer);
+/* Every 30 s, re-sends the permissions and channel bindings that are due. */
+void     burrow_relay_allocation_start_maintenance (BurrowRelayAllocation *self);
+void     burrow_relay_allocation_stop_maintenance  (BurrowRelayAllocation *self);
+
+/* burrow-relay-allocation-data.c */
 void     burrow_relay_allocation_data_init     (BurrowRelayAllocation *self);
 void     burrow_relay_allocation_data_clear    (BurrowRelayAllocation *self);
 /* Fails pending receive calls when the allocation stops. */
 void     burrow_relay_allocation_data_stop     (BurrowRelayAllocation *self,
                                                 const GError          *error);
-/* Re-sends permissions and channel bindings that are due. */
-void     burrow_relay_allocation_maintain      (BurrowRelayAllocation *self);
-void     burrow_relay_allocation_notify_permissions (BurrowRelayAllocation *self);
-gboolean burrow_relay_allocation_check_alive   (BurrowRelayAllocation *self,
-                                                GError               **error);
 
 G_END_DECLS

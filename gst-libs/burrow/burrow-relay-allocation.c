@@ -1,6 +1,11 @@
-/* burrow-relay-allocation.c: one TURN allocation: lifetime, refresh, release
+/* burrow-relay-allocation.c: one TURN allocation: the object, its state
+ * and lifetime, and the timers that refresh it or let it expire
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The Refresh requests are in burrow-relay-allocation-refresh.c,
+ * permissions and channels in burrow-relay-allocation-permissions.c,
+ * relayed data in burrow-relay-allocation-data.c.
  */
 #include "config.h"
 
@@ -9,7 +14,6 @@
 
 #include "burrow-error.h"
 #include "burrow-enum-types.h"
-#include "burrow-sync-private.h"
 #include "burrow-relay-allocation-private.h"
 
 /**
@@ -64,13 +68,10 @@ enum {
 static GParamSpec *properties[N_PROPS];
 guint burrow_relay_allocation_signals[BURROW_RELAY_N_SIGNALS];
 
-/* Permissions and channels are looked after every 30 s. */
-#define MAINTENANCE_INTERVAL_S 30
-
 static void schedule_timers (BurrowRelayAllocation *self);
 
-static void
-stop_timer (GSource **timer)
+void
+burrow_relay_allocation_stop_timer (GSource **timer)
 {
   if (*timer == NULL)
     return;
@@ -89,8 +90,9 @@ start_timer (BurrowRelayAllocation *self, guint64 ms, GSourceFunc func, const gc
   return source;
 }
 
-static void
-set_state (BurrowRelayAllocation *self, BurrowRelayState state, const GError *error)
+void
+burrow_relay_allocation_set_state (BurrowRelayAllocation *self, BurrowRelayState state,
+    const GError *error)
 {
   g_autoptr(GError) stop_error = NULL;
 
@@ -100,9 +102,9 @@ set_state (BurrowRelayAllocation *self, BurrowRelayState state, const GError *er
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
   if (state == BURROW_RELAY_STATE_ALLOCATED)
     return;
-  stop_timer (&self->refresh_timer);
-  stop_timer (&self->expiry_timer);
-  stop_timer (&self->maintenance_timer);
+  burrow_relay_allocation_stop_timer (&self->refresh_timer);
+  burrow_relay_allocation_stop_timer (&self->expiry_timer);
+  burrow_relay_allocation_stop_maintenance (self);
   stop_error = error ? g_error_copy (error) : g_error_new (BURROW_TURN_ERROR,
       BURROW_TURN_ERROR_NO_ALLOCATION, "The TURN allocation is %s",
       state == BURROW_RELAY_STATE_EXPIRED ? "expired" : "released");
@@ -117,7 +119,7 @@ burrow_relay_allocation_fail (BurrowRelayAllocation *self, GError *error)
   g_object_ref (self);
   if (self->state == BURROW_RELAY_STATE_ALLOCATED) {
     g_debug ("allocation failed: %s", error->message);
-    set_state (self, BURROW_RELAY_STATE_FAILED, error);
+    burrow_relay_allocation_set_state (self, BURROW_RELAY_STATE_FAILED, error);
     g_signal_emit (self, burrow_relay_allocation_signals[BURROW_RELAY_SIGNAL_ERROR], 0, error);
   }
   g_error_free (error);
@@ -136,8 +138,8 @@ burrow_relay_allocation_check_alive (BurrowRelayAllocation *self, GError **error
   return FALSE;
 }
 
-static void
-set_lifetime (BurrowRelayAllocation *self, guint lifetime)
+void
+burrow_relay_allocation_set_lifetime (BurrowRelayAllocation *self, guint lifetime)
 {
   self->lifetime = lifetime;
   self->expires_mono = g_get_monotonic_time () + (gint64) lifetime * G_USEC_PER_SEC;
@@ -145,134 +147,6 @@ set_lifetime (BurrowRelayAllocation *self, guint lifetime)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LIFETIME]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EXPIRES_AT]);
   schedule_timers (self);
-}
-
-/* ---- refresh ---- */
-
-static void
-build_refresh (BurrowStunMessage *msg, gpointer user_data)
-{
-  burrow_stun_message_add_uint32 (msg, BURROW_STUN_ATTRIBUTE_LIFETIME,
-      GPOINTER_TO_UINT (user_data));
-}
-
-static void
-refresh_response_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  BurrowRelayAllocation *self = g_task_get_source_object (task);
-  g_autoptr(BurrowStunMessage) response = NULL;
-  GError *error = NULL;
-  guint32 lifetime = 0;
-
-  response = burrow_turn_client_request_finish (BURROW_TURN_CLIENT (source), result, &error);
-  if (response && burrow_stun_message_get_message_class (response) ==
-      BURROW_STUN_CLASS_ERROR_RESPONSE)
-    error = burrow_turn_client_error_from_response (self->client, response,
-        "to refresh the allocation");
-  if (error) {
-    if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-      burrow_relay_allocation_fail (self, g_error_copy (error));
-    g_task_return_error (task, error);
-    return;
-  }
-  if (self->state != BURROW_RELAY_STATE_ALLOCATED) {
-    g_task_return_boolean (task, TRUE);
-    return;
-  }
-  if (!burrow_stun_message_get_uint32 (response, BURROW_STUN_ATTRIBUTE_LIFETIME, &lifetime))
-    lifetime = self->lifetime;
-  set_lifetime (self, lifetime);
-  g_signal_emit (self, burrow_relay_allocation_signals[BURROW_RELAY_SIGNAL_REFRESHED], 0,
-      (guint) lifetime);
-  g_task_return_boolean (task, TRUE);
-}
-
-/**
- * burrow_relay_allocation_refresh_async:
- * @self: an allocation
- * @cancellable: (nullable): a cancellable
- * @callback: (scope async): called when the server answered
- * @user_data: data for @callback
- *
- * Refreshes the allocation now, asking for the lifetime it was made with.
- * A refused refresh (the allocation is gone on the server) or a server that
- * no longer answers leaves the allocation failed.
- *
- * Since: 0.1
- */
-void
-burrow_relay_allocation_refresh_async (BurrowRelayAllocation *self, GCancellable *cancellable,
-    GAsyncReadyCallback callback, gpointer user_data)
-{
-  GTask *task;
-  GError *error = NULL;
-
-  g_return_if_fail (BURROW_IS_RELAY_ALLOCATION (self));
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, burrow_relay_allocation_refresh_async);
-  if (!burrow_relay_allocation_check_alive (self, &error)) {
-    g_task_return_error (task, error);
-    g_object_unref (task);
-    return;
-  }
-  /* Without a lifetime of its own, ask for the RFC's default: some servers
-   * (coturn) apply their max-allocate-lifetime only to an explicit one. */
-  burrow_turn_client_request_async (self->client, BURROW_STUN_METHOD_REFRESH, build_refresh,
-      GUINT_TO_POINTER (self->requested_lifetime ? self->requested_lifetime :
-          BURROW_TURN_DEFAULT_LIFETIME), NULL,
-      cancellable, refresh_response_cb, task);
-}
-
-/**
- * burrow_relay_allocation_refresh_finish:
- * @self: an allocation
- * @result: the result passed to the callback
- * @error: return location for a [error@Burrow.TurnError]
- *
- * Finishes [method@Burrow.RelayAllocation.refresh_async].
- *
- * Returns: %TRUE if the server refreshed the allocation
- *
- * Since: 0.1
- */
-gboolean
-burrow_relay_allocation_refresh_finish (BurrowRelayAllocation *self, GAsyncResult *result,
-    GError **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-static void
-refresh_sync_start (gpointer source, GCancellable *cancellable, GAsyncReadyCallback callback,
-    gpointer user_data)
-{
-  burrow_relay_allocation_refresh_async (source, cancellable, callback, user_data);
-}
-
-/**
- * burrow_relay_allocation_refresh_sync:
- * @self: an allocation
- * @cancellable: (nullable): a cancellable
- * @error: return location for a [error@Burrow.TurnError]
- *
- * Blocking form of [method@Burrow.RelayAllocation.refresh_async].
- *
- * Returns: %TRUE if the server refreshed the allocation
- *
- * Since: 0.1
- */
-gboolean
-burrow_relay_allocation_refresh_sync (BurrowRelayAllocation *self, GCancellable *cancellable,
-    GError **error)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-
-  g_return_val_if_fail (BURROW_IS_RELAY_ALLOCATION (self), FALSE);
-  result = burrow_run_sync (burrow_turn_client_get_context (self->client), self,
-      refresh_sync_start, cancellable);
-  return burrow_relay_allocation_refresh_finish (self, result, error);
 }
 
 /* ---- timers ---- */
@@ -305,17 +179,10 @@ expiry_timer_cb (gpointer user_data)
   g_clear_pointer (&self->expiry_timer, g_source_unref);
   g_object_ref (self);
   g_debug ("allocation expired");
-  set_state (self, BURROW_RELAY_STATE_EXPIRED, NULL);
+  burrow_relay_allocation_set_state (self, BURROW_RELAY_STATE_EXPIRED, NULL);
   g_signal_emit (self, burrow_relay_allocation_signals[BURROW_RELAY_SIGNAL_EXPIRED], 0);
   g_object_unref (self);
   return G_SOURCE_REMOVE;
-}
-
-static gboolean
-maintenance_timer_cb (gpointer user_data)
-{
-  burrow_relay_allocation_maintain (user_data);
-  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -323,8 +190,8 @@ schedule_timers (BurrowRelayAllocation *self)
 {
   guint64 lifetime_ms = (guint64) self->lifetime * 1000;
 
-  stop_timer (&self->refresh_timer);
-  stop_timer (&self->expiry_timer);
+  burrow_relay_allocation_stop_timer (&self->refresh_timer);
+  burrow_relay_allocation_stop_timer (&self->expiry_timer);
   if (self->state != BURROW_RELAY_STATE_ALLOCATED)
     return;
   self->expiry_timer = start_timer (self, lifetime_ms, expiry_timer_cb,
@@ -334,139 +201,7 @@ schedule_timers (BurrowRelayAllocation *self)
     self->refresh_timer = start_timer (self, self->lifetime > 120 ?
         lifetime_ms - 60000 : lifetime_ms / 2, refresh_timer_cb,
         "[burrow] TURN allocation refresh");
-  if (self->maintenance_timer == NULL) {
-    self->maintenance_timer = g_timeout_source_new_seconds (MAINTENANCE_INTERVAL_S);
-    g_source_set_static_name (self->maintenance_timer, "[burrow] TURN permissions");
-    g_source_set_callback (self->maintenance_timer, maintenance_timer_cb, self, NULL);
-    g_source_attach (self->maintenance_timer, burrow_turn_client_get_context (self->client));
-  }
-}
-
-/* ---- release ---- */
-
-static void
-release_response_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  BurrowRelayAllocation *self = g_task_get_source_object (task);
-  g_autoptr(BurrowStunMessage) response = NULL;
-  GError *error = NULL;
-
-  response = burrow_turn_client_request_finish (BURROW_TURN_CLIENT (source), result, &error);
-  /* 437: already gone, which is what was asked for */
-  if (response && burrow_stun_message_get_message_class (response) ==
-      BURROW_STUN_CLASS_ERROR_RESPONSE && burrow_stun_response_error (response, NULL) != 437)
-    error = burrow_turn_client_error_from_response (self->client, response,
-        "to release the allocation");
-  set_state (self, BURROW_RELAY_STATE_RELEASED, NULL);
-  if (error)
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
-/**
- * burrow_relay_allocation_release_async:
- * @self: an allocation
- * @cancellable: (nullable): a cancellable
- * @callback: (scope async): called when the server answered
- * @user_data: data for @callback
- *
- * Releases the allocation (a Refresh with lifetime 0) and waits for the
- * server to confirm. The allocation is released afterwards in any case;
- * an error only says the server did not confirm it.
- *
- * Since: 0.1
- */
-void
-burrow_relay_allocation_release_async (BurrowRelayAllocation *self, GCancellable *cancellable,
-    GAsyncReadyCallback callback, gpointer user_data)
-{
-  GTask *task;
-
-  g_return_if_fail (BURROW_IS_RELAY_ALLOCATION (self));
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, burrow_relay_allocation_release_async);
-  if (self->state != BURROW_RELAY_STATE_ALLOCATED) {
-    g_task_return_boolean (task, TRUE);
-    g_object_unref (task);
-    return;
-  }
-  stop_timer (&self->refresh_timer);
-  burrow_turn_client_request_async (self->client, BURROW_STUN_METHOD_REFRESH, build_refresh,
-      GUINT_TO_POINTER (0), NULL, cancellable, release_response_cb, task);
-}
-
-/**
- * burrow_relay_allocation_release_finish:
- * @self: an allocation
- * @result: the result passed to the callback
- * @error: return location for a [error@Burrow.TurnError]
- *
- * Finishes [method@Burrow.RelayAllocation.release_async].
- *
- * Returns: %TRUE if the server confirmed the release
- *
- * Since: 0.1
- */
-gboolean
-burrow_relay_allocation_release_finish (BurrowRelayAllocation *self, GAsyncResult *result,
-    GError **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-static void
-release_sync_start (gpointer source, GCancellable *cancellable, GAsyncReadyCallback callback,
-    gpointer user_data)
-{
-  burrow_relay_allocation_release_async (source, cancellable, callback, user_data);
-}
-
-/**
- * burrow_relay_allocation_release_sync:
- * @self: an allocation
- * @cancellable: (nullable): a cancellable
- * @error: return location for a [error@Burrow.TurnError]
- *
- * Blocking form of [method@Burrow.RelayAllocation.release_async].
- *
- * Returns: %TRUE if the server confirmed the release
- *
- * Since: 0.1
- */
-gboolean
-burrow_relay_allocation_release_sync (BurrowRelayAllocation *self, GCancellable *cancellable,
-    GError **error)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-
-  g_return_val_if_fail (BURROW_IS_RELAY_ALLOCATION (self), FALSE);
-  result = burrow_run_sync (burrow_turn_client_get_context (self->client), self,
-      release_sync_start, cancellable);
-  return burrow_relay_allocation_release_finish (self, result, error);
-}
-
-/**
- * burrow_relay_allocation_close:
- * @self: an allocation
- *
- * Releases the allocation without waiting: the allocation is released at
- * once, and a Refresh with lifetime 0 goes to the server in the background
- * (retried on a stale nonce), keeping the client alive until the server
- * answers. Dropping the last reference does the same.
- *
- * Since: 0.1
- */
-void
-burrow_relay_allocation_close (BurrowRelayAllocation *self)
-{
-  g_return_if_fail (BURROW_IS_RELAY_ALLOCATION (self));
-  if (self->state != BURROW_RELAY_STATE_ALLOCATED)
-    return;
-  burrow_turn_client_release_allocation (self->client, self);
-  set_state (self, BURROW_RELAY_STATE_RELEASED, NULL);
+  burrow_relay_allocation_start_maintenance (self);
 }
 
 /* ---- construction ---- */
@@ -495,7 +230,7 @@ burrow_relay_allocation_new_from_response (BurrowTurnClient *client, BurrowStunM
   self->requested_lifetime = requested_lifetime;
   burrow_stun_message_get_uint32 (response, BURROW_STUN_ATTRIBUTE_LIFETIME, &lifetime);
   self->state = BURROW_RELAY_STATE_ALLOCATED;
-  set_lifetime (self, lifetime);
+  burrow_relay_allocation_set_lifetime (self, lifetime);
   return self;
 }
 
@@ -602,11 +337,12 @@ burrow_relay_allocation_dispose (GObject *object)
     if (self->state == BURROW_RELAY_STATE_ALLOCATED)
       burrow_turn_client_release_allocation (self->client, self);
     self->state = BURROW_RELAY_STATE_RELEASED;
-    stop_timer (&self->refresh_timer);
-    stop_timer (&self->expiry_timer);
-    stop_timer (&self->maintenance_timer);
+    burrow_relay_allocation_stop_timer (&self->refresh_timer);
+    burrow_relay_allocation_stop_timer (&self->expiry_timer);
+    burrow_relay_allocation_stop_maintenance (self);
     burrow_turn_client_forget_allocation (self->client, self);
     burrow_relay_allocation_data_clear (self);
+    burrow_relay_allocation_permissions_clear (self);
     g_clear_object (&self->client);
   }
   G_OBJECT_CLASS (burrow_relay_allocation_parent_class)->dispose (object);
@@ -839,6 +575,7 @@ burrow_relay_allocation_init (BurrowRelayAllocation *self)
 {
   self->auto_refresh = TRUE;
   self->receive_queue_size = 256;
+  burrow_relay_allocation_permissions_init (self);
   burrow_relay_allocation_data_init (self);
 }
 
@@ -1003,7 +740,7 @@ burrow_relay_allocation_set_auto_refresh (BurrowRelayAllocation *self, gboolean 
   if (self->auto_refresh == auto_refresh)
     return;
   self->auto_refresh = auto_refresh;
-  stop_timer (&self->refresh_timer);
+  burrow_relay_allocation_stop_timer (&self->refresh_timer);
   if (auto_refresh && self->state == BURROW_RELAY_STATE_ALLOCATED) {
     left_ms = (self->expires_mono - g_get_monotonic_time ()) / 1000;
     self->refresh_timer = start_timer (self, (guint64) MAX (left_ms / 2, 0), refresh_timer_cb,

@@ -172,8 +172,9 @@ SURFACE_DIFFERENCES = {
          "recv_messages_nonblocking", "recv_nonblocking", "set_selected_remote_candidate",
          "set_software", "set_stream_tos"],
         # libnice has attach_recv too, but not introspectable (not in the
-        # typelib); its close_async() callback has no close_finish().
-        ["attach_recv", "close_finish"]),
+        # typelib); its close_async() callback has no close_finish();
+        # send_datagrams is Burrow's batched send for bindings.
+        ["attach_recv", "close_finish", "send_datagrams"]),
     "properties": (
         ["bytestream-tcp", "idle-timeout", "proxy-extra-headers", "proxy-ip",
          "proxy-password", "proxy-port", "proxy-type", "proxy-username", "reliable",

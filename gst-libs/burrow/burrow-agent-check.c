@@ -347,6 +347,11 @@ burrow_agent_checks_start (BurrowAgentStream *s)
 
   if (!stream_ready_for_checks (s))
     return;
+  /* RFC 8445 6.1.1: an ICE-lite agent is always controlled */
+  if (!s->agent->full_mode && s->agent->controlling) {
+    s->agent->controlling = FALSE;
+    burrow_agent_notify_controlling (s->agent);
+  }
   unfreeze (s, NULL);
   for (i = 0; i < s->components->len; i++) {
     BurrowAgentComponent *c = s->components->pdata[i];
@@ -466,7 +471,8 @@ pacing_cb (gpointer user_data)
 static void
 pacing_start (BurrowAgent *agent)
 {
-  if (agent->pacing_timer)
+  /* an ICE-lite agent never checks: it answers (RFC 8445 section 2.5) */
+  if (agent->pacing_timer || !agent->full_mode)
     return;
   agent->pacing_timer = g_timeout_source_new (agent->pacing_ms);
   g_source_set_static_name (agent->pacing_timer, "[burrow] ICE pacing");

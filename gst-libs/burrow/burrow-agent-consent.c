@@ -36,7 +36,8 @@ send_keepalive (BurrowAgentComponent *c, BurrowAgentPair *pair)
   BurrowAgent *agent = c->stream->agent;
   GSocketAddress *to = G_SOCKET_ADDRESS (burrow_candidate_get_address (pair->remote));
 
-  if (agent->consent_freshness || agent->keepalive_conncheck) {
+  /* an ICE-lite agent sends no checks: keep-alives are indications */
+  if (agent->full_mode && (agent->consent_freshness || agent->keepalive_conncheck)) {
     g_autoptr(BurrowStunMessage) msg = NULL;
     BurrowAgentTransaction *t;
 

@@ -400,7 +400,8 @@ gather_srflx (BurrowAgentComponent *c, BurrowAgentBase *base)
   g_autoptr(GInetAddress) ip = NULL;
   GSocketAddress *server;
 
-  if (agent->stun_server == NULL ||
+  /* an ICE-lite agent has host candidates only (RFC 8445 section 5.1.1) */
+  if (!agent->full_mode || agent->stun_server == NULL ||
       (ip = g_inet_address_new_from_string (agent->stun_server)) == NULL ||
       g_inet_address_get_family (ip) != g_inet_address_get_family (
           g_inet_socket_address_get_address (base->address)))
@@ -536,6 +537,11 @@ burrow_agent_gather_stream (BurrowAgentStream *s, GError **error)
   g_autoptr(GPtrArray) addresses = local_addresses (s->agent);
   guint i, j, opened = 0;
 
+  /* RFC 8445 6.1.1: an ICE-lite agent is always controlled */
+  if (!s->agent->full_mode && s->agent->controlling) {
+    s->agent->controlling = FALSE;
+    burrow_agent_notify_controlling (s->agent);
+  }
   s->gathering = TRUE;
   s->gathering_done = FALSE;
   /* one pending step that ends after the synchronous part below */
@@ -553,7 +559,7 @@ burrow_agent_gather_stream (BurrowAgentStream *s, GError **error)
       else
         g_debug ("no host candidate: %s", local_error->message);
     }
-    for (j = 0; j < c->relays->len; j++)
+    for (j = 0; j < c->relays->len && s->agent->full_mode; j++)
       gather_relay (c, c->relays->pdata[j]);
   }
   if (opened == 0 && addresses->len > 0) {

@@ -164,6 +164,13 @@ handle_request (BurrowAgentBase *base, BurrowStunMessage *request, GSocketAddres
   pair = burrow_agent_find_pair (c, base, from);
   if (pair == NULL)
     return;
+  if (!agent->full_mode) {
+    /* ICE lite (RFC 8445 section 7.3.1.5): an authenticated check is all
+     * there is to know of a pair; USE-CANDIDATE below selects it */
+    pair->state = BURROW_PAIR_SUCCEEDED;
+    pair->valid = TRUE;
+    pair->last_consent = g_get_monotonic_time ();
+  }
   if (!agent->controlling &&
       burrow_stun_message_has_attribute (request, BURROW_STUN_ATTRIBUTE_USE_CANDIDATE)) {
     if (pair->state == BURROW_PAIR_SUCCEEDED) {

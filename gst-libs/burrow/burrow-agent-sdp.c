@@ -212,6 +212,9 @@ burrow_agent_generate_local_sdp (BurrowAgent *agent)
   g_return_val_if_fail (BURROW_IS_AGENT (agent), NULL);
 
   sdp = g_string_new (NULL);
+  /* RFC 8839 section 5.3: a session-level attribute */
+  if (!agent->full_mode)
+    g_string_append (sdp, "a=ice-lite\n");
   streams = streams_in_order (agent);
   for (i = 0; i < streams->len; i++)
     append_stream_sdp (agent, g_ptr_array_index (streams, i), sdp, TRUE);
@@ -494,6 +497,14 @@ parse_remote_line (BurrowAgent *agent, GArray *stream_ids, guint *next_stream,
 
   if (g_str_has_prefix (line, "m="))
     return section_next (agent, stream_ids, next_stream, section, added);
+  if (g_str_equal (line, "a=ice-lite")) {
+    /* RFC 8445 6.1.1: facing an ICE-lite peer, a full agent controls */
+    if (agent->full_mode && !agent->controlling) {
+      agent->controlling = TRUE;
+      burrow_agent_notify_controlling (agent);
+    }
+    return TRUE;
+  }
 
   is_ufrag = g_str_has_prefix (line, "a=ice-ufrag:");
   if (!is_ufrag && !g_str_has_prefix (line, "a=ice-pwd:") &&

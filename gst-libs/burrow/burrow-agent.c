@@ -466,7 +466,11 @@ install_properties (GObjectClass *oc)
   /**
    * BurrowAgent:full-mode:
    *
-   * Full ICE (%TRUE); lite mode is not implemented and behaves as full.
+   * Full ICE (%TRUE), or ICE lite (RFC 8445 section 2.5): host
+   * candidates only, no checks of its own (it answers the full peer's and
+   * selects the pair the peer nominates), always controlled from gathering
+   * on, keep-alives as Binding indications, and "a=ice-lite" in the SDP it
+   * writes. Set it before gathering. One of two peers must be full.
    *
    * Since: 0.1
    */

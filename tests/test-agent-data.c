@@ -251,7 +251,19 @@ typedef struct {
   gint result;                    /* of the last call */
   GError *error;
   gint done;                      /* atomic */
+  guint wrong_sender;             /* datagrams whose sender was not @sender */
+  GInetSocketAddress *sender;
 } Receiver;
+
+static gboolean
+same_address (GSocketAddress *a, GInetSocketAddress *b)
+{
+  return G_IS_INET_SOCKET_ADDRESS (a) &&
+      g_inet_address_equal (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (a)),
+          g_inet_socket_address_get_address (b)) &&
+      g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (a)) ==
+      g_inet_socket_address_get_port (b);
+}
 
 static gpointer
 receiver_thread (gpointer data)
@@ -262,6 +274,7 @@ receiver_thread (gpointer data)
     guint8 buffers[4][256];
     GInputVector vectors[4];
     BurrowInputMessage messages[4];
+    GSocketAddress *senders[4] = { NULL, };
     gint i, n;
 
     for (i = 0; i < 4; i++) {
@@ -269,7 +282,8 @@ receiver_thread (gpointer data)
       vectors[i].size = sizeof buffers[i];
       messages[i].buffers = &vectors[i];
       messages[i].n_buffers = 1;
-      messages[i].from = NULL;
+      /* the first two say who sent them, the others need not */
+      messages[i].from = i < 2 ? &senders[i] : NULL;
       messages[i].length = 0;
     }
     n = burrow_agent_recv_messages (r->agent, r->stream_id, 1, messages,
@@ -279,6 +293,11 @@ receiver_thread (gpointer data)
       break;
     for (i = 0; i < n && r->got < THREAD_COUNT; i++)
       r->texts[r->got++] = g_strndup ((const gchar *) buffers[i], messages[i].length);
+    for (i = 0; i < n && i < 2; i++) {
+      if (r->sender && !same_address (senders[i], r->sender))
+        r->wrong_sender++;
+      g_clear_object (&senders[i]);
+    }
   }
   g_atomic_int_set (&r->done, 1);
   /* the main thread may be asleep in its context, waiting for this */
@@ -330,6 +349,7 @@ test_recv_messages_thread (Fixture *f, gconstpointer data)
   /* datagrams arrive through recv_messages: no callback is attached */
   r.agent = f->b;
   r.stream_id = f->sb;
+  r.sender = f->a_host;
   r.cancellable = g_cancellable_new ();
   r.want = THREAD_COUNT;
   start = g_get_monotonic_time ();
@@ -347,6 +367,8 @@ test_recv_messages_thread (Fixture *f, gconstpointer data)
       (g_get_monotonic_time () - start) / 1000);
   g_assert_no_error (r.error);
   g_assert_cmpuint (r.got, ==, THREAD_COUNT);
+  /* BurrowInputMessage.from names A's host candidate */
+  g_assert_cmpuint (r.wrong_sender, ==, 0);
   for (i = 0; i < THREAD_COUNT; i++) {
     g_autofree gchar *text = g_strdup_printf ("datagram %u", i);
 

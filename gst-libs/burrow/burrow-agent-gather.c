@@ -155,7 +155,8 @@ receive_one (BurrowAgentBase *base, RecvBuffers *b, guint i, const guint8 *data,
 
   if (c->selected && c->selected->base == base && (len < 20 || (data[0] & 0xc0) != 0) &&
       native_equal (&b->addrs[i], b->msgs[i].msg_hdr.msg_namelen, c->selected)) {
-    burrow_agent_deliver (c, data, len);
+    burrow_agent_deliver (c, G_SOCKET_ADDRESS (burrow_candidate_get_address (c->selected->remote)),
+        data, len);
     return;
   }
   from = g_socket_address_new_from_native (&b->addrs[i], b->msgs[i].msg_hdr.msg_namelen);

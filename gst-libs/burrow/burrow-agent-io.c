@@ -60,8 +60,19 @@ delivery_free (Delivery *d)
 }
 
 void
-burrow_agent_deliver (BurrowAgentComponent *c, const guint8 *data, gsize len)
+burrow_agent_queued_free (BurrowAgentQueued *queued)
 {
+  g_bytes_unref (queued->data);
+  g_clear_object (&queued->from);
+  g_free (queued);
+}
+
+void
+burrow_agent_deliver (BurrowAgentComponent *c, GSocketAddress *from, const guint8 *data,
+    gsize len)
+{
+  BurrowAgentQueued *queued;
+
   BurrowAgent *agent = c->stream->agent;
 
   if (c->recv_func) {
@@ -84,11 +95,14 @@ burrow_agent_deliver (BurrowAgentComponent *c, const guint8 *data, gsize len)
     }
     return;
   }
+  queued = g_new (BurrowAgentQueued, 1);
+  queued->data = g_bytes_new (data, len);
+  queued->from = from ? g_object_ref (from) : NULL;
   g_mutex_lock (&c->recv_lock);
-  g_queue_push_tail (&c->recv_queue, g_bytes_new (data, len));
+  g_queue_push_tail (&c->recv_queue, queued);
   /* nobody reads: the oldest go, counted */
   while (c->recv_queue.length > RECV_QUEUE_MAX) {
-    g_bytes_unref (g_queue_pop_head (&c->recv_queue));
+    burrow_agent_queued_free (g_queue_pop_head (&c->recv_queue));
     agent->rejected++;
   }
   g_cond_broadcast (&c->recv_cond);
@@ -535,11 +549,14 @@ burrow_agent_send_datagrams (BurrowAgent *agent, guint stream_id, guint componen
 }
 
 static void
-fill_message (BurrowInputMessage *m, GBytes *data)
+fill_message (BurrowInputMessage *m, BurrowAgentQueued *queued)
 {
   gsize len, off = 0;
-  const guint8 *bytes = g_bytes_get_data (data, &len);
+  const guint8 *bytes = g_bytes_get_data (queued->data, &len);
   gint i;
+
+  if (m->from)
+    *m->from = queued->from ? g_object_ref (queued->from) : NULL;
 
   for (i = 0; (m->n_buffers < 0 ? m->buffers[i].buffer != NULL : i < m->n_buffers) &&
        off < len; i++) {
@@ -579,10 +596,10 @@ ref_component (BurrowAgent *agent, guint stream_id, guint component_id)
 
 /* Waits for a queued datagram: iterates the agent's context when this
  * thread can own it, else waits for the thread that runs it. */
-static GBytes *
+static BurrowAgentQueued *
 wait_datagram (BurrowAgent *agent, BurrowAgentComponent *c, GCancellable *cancellable)
 {
-  GBytes *data = NULL;
+  BurrowAgentQueued *data = NULL;
 
   /* the caller holds @c; what the iteration runs may remove its stream
    * (closing @c) or drop the agent's last reference */
@@ -659,7 +676,7 @@ burrow_agent_recv_messages (BurrowAgent *agent, guint stream_id, guint component
     BurrowInputMessage *messages, guint n_messages, GCancellable *cancellable, GError **error)
 {
   g_autoptr(BurrowAgentComponent) c = NULL;
-  GBytes *data;
+  BurrowAgentQueued *data;
   guint n = 0;
 
   g_return_val_if_fail (BURROW_IS_AGENT (agent), -1);
@@ -679,7 +696,7 @@ burrow_agent_recv_messages (BurrowAgent *agent, guint stream_id, guint component
   }
   do {
     fill_message (&messages[n++], data);
-    g_bytes_unref (data);
+    burrow_agent_queued_free (data);
     g_mutex_lock (&c->recv_lock);
     data = n < n_messages ? g_queue_pop_head (&c->recv_queue) : NULL;
     g_mutex_unlock (&c->recv_lock);
@@ -707,7 +724,8 @@ burrow_agent_recv (BurrowAgent *agent, guint stream_id, guint component_id,
     GCancellable *cancellable, GError **error)
 {
   g_autoptr(BurrowAgentComponent) c = NULL;
-  GBytes *data;
+  BurrowAgentQueued *queued;
+  GBytes *data = NULL;
 
   g_return_val_if_fail (BURROW_IS_AGENT (agent), NULL);
   c = ref_component (agent, stream_id, component_id);
@@ -715,8 +733,13 @@ burrow_agent_recv (BurrowAgent *agent, guint stream_id, guint component_id,
     g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE, "No such component");
     return NULL;
   }
-  data = wait_datagram (agent, c, cancellable);
-  if (data == NULL && !g_cancellable_set_error_if_cancelled (cancellable, error))
+  queued = wait_datagram (agent, c, cancellable);
+  if (queued) {
+    data = g_steal_pointer (&queued->data);
+    g_clear_object (&queued->from);
+    g_free (queued);
+  } else if (!g_cancellable_set_error_if_cancelled (cancellable, error)) {
     g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED, "The component is closed");
+  }
   return data;
 }

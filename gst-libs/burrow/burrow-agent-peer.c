@@ -221,7 +221,7 @@ burrow_agent_receive (BurrowAgentBase *base, GSocketAddress *from, const guint8 
   /* data first: STUN starts with two zero bits, RTP and most else do not */
   if (len < 20 || (data[0] & 0xc0) != 0 || !burrow_stun_message_is_stun (data, len)) {
     if (from_remote (c, from))
-      burrow_agent_deliver (c, data, len);
+      burrow_agent_deliver (c, from, data, len);
     else
       agent->rejected++;
     return;

@@ -103,7 +103,7 @@ struct _BurrowAgentComponent {
   gint deliveries_pending;        /* queued to recv_context, atomic */
   GMutex recv_lock;
   GCond recv_cond;
-  GQueue recv_queue;              /* GBytes, for recv_messages without a callback */
+  GQueue recv_queue;              /* BurrowAgentQueued, for recv without a callback */
   gboolean recv_closed;
 };
 
@@ -306,7 +306,16 @@ void      burrow_agent_handle_response    (BurrowAgent       *agent,
                                            GSocketAddress    *from);
 
 /* burrow-agent-io.c */
+/* a datagram waiting for recv, with its sender */
+typedef struct {
+  GBytes *data;
+  GSocketAddress *from;
+} BurrowAgentQueued;
+
+void      burrow_agent_queued_free        (BurrowAgentQueued *queued);
+/* @from: the sender (borrowed), or NULL */
 void      burrow_agent_deliver            (BurrowAgentComponent *component,
+                                           GSocketAddress       *from,
                                            const guint8         *data,
                                            gsize                 len);
 void      burrow_agent_component_recv_close (BurrowAgentComponent *component);

@@ -42,7 +42,7 @@ burrow_agent_component_unref (BurrowAgentComponent *c)
 {
   if (!g_atomic_int_dec_and_test (&c->ref_count))
     return;
-  g_queue_clear_full (&c->recv_queue, (GDestroyNotify) g_bytes_unref);
+  g_queue_clear_full (&c->recv_queue, (GDestroyNotify) burrow_agent_queued_free);
   g_mutex_clear (&c->recv_lock);
   g_cond_clear (&c->recv_cond);
   if (c->recv_context)

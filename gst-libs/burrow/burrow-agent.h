@@ -106,8 +106,9 @@ typedef struct {
  * BurrowInputMessage:
  * @buffers: (array length=n_buffers): where to put the data
  * @n_buffers: how many buffers
- * @from: (nullable): not used: Burrow does not report the sender here
- *   (libnice fills a caller's `NiceAddress`)
+ * @from: (optional) (out) (transfer full): where to store the sender's
+ *   address, or %NULL (libnice fills a caller's `NiceAddress`; here the
+ *   caller gets a new #GSocketAddress to unref)
  * @length: set to the number of bytes received
  *
  * One datagram for [method@Burrow.Agent.recv_messages], as libnice's
@@ -118,7 +119,7 @@ typedef struct {
 typedef struct {
   GInputVector *buffers;
   gint n_buffers;
-  GSocketAddress *from;
+  GSocketAddress **from;
   gsize length;
 } BurrowInputMessage;
 

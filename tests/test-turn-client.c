@@ -263,6 +263,17 @@ test_allocate_tls_untrusted_fails (Fixture *f, gconstpointer data)
   g_clear_object (&client);
   g_clear_error (&error);
 
+  /* A certificate store that cannot be read fails at once, and says so,
+   * rather than falling back to the system's. */
+  client = client_new (f->server, BURROW_TRANSPORT_TLS);
+  g_object_set (client, "tls-ca-file", "/nonexistent/burrow-ca.pem", NULL);
+  allocation = burrow_turn_client_allocate_sync (client, NULL, NULL, &error);
+  g_assert_error (error, BURROW_TURN_ERROR, BURROW_TURN_ERROR_TLS);
+  g_assert_nonnull (strstr (error->message, "/nonexistent/burrow-ca.pem"));
+  g_assert_null (allocation);
+  g_clear_object (&client);
+  g_clear_error (&error);
+
   /* Trusting it explicitly works. */
   client = client_new (f->server, BURROW_TRANSPORT_TLS);
   g_object_set (client, "tls-ca-file", NULL, "tls-accept-invalid-certificates", TRUE, NULL);

@@ -356,7 +356,9 @@ install_properties (GObjectClass *object_class)
    *
    * A PEM file of certificates to trust for the server's TLS certificate,
    * instead of the system's store; for servers with a private CA or a
-   * self-signed certificate.
+   * self-signed certificate. A file that cannot be read fails the
+   * connection with %BURROW_TURN_ERROR_TLS (no fall back to the system's
+   * store).
    *
    * Since: 0.1
    */

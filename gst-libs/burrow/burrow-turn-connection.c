@@ -181,17 +181,10 @@ socket_client_event_cb (GSocketClient *client, GSocketClientEvent event,
 
     g_tls_client_connection_set_server_identity (G_TLS_CLIENT_CONNECTION (connection), identity);
   }
-  if (self->tls_ca_file) {
-    g_autoptr(GError) error = NULL;
-    /* GTlsFileDatabase wants an absolute path */
-    g_autofree gchar *path = g_canonicalize_filename (self->tls_ca_file, NULL);
-    g_autoptr(GTlsDatabase) db = g_tls_file_database_new (path, &error);
-
-    if (db)
-      g_tls_connection_set_database (G_TLS_CONNECTION (connection), db);
-    else
-      g_warning ("Could not load tls-ca-file '%s': %s", self->tls_ca_file, error->message);
-  }
+  /* loaded by open_stream(), which fails when it cannot be */
+  if (g_object_get_data (G_OBJECT (client), "burrow-tls-database"))
+    g_tls_connection_set_database (G_TLS_CONNECTION (connection),
+        g_object_get_data (G_OBJECT (client), "burrow-tls-database"));
   if (self->tls_accept_invalid)
     g_signal_connect (connection, "accept-certificate", G_CALLBACK (accept_any_certificate_cb),
         NULL);
@@ -267,6 +260,22 @@ open_stream (BurrowTurnClient *self, GTask *task)
     g_socket_client_set_local_address (client, local);
   }
   if (self->transport == BURROW_TRANSPORT_TLS) {
+    if (self->tls_ca_file) {
+      g_autoptr(GError) error = NULL;
+      /* GTlsFileDatabase wants an absolute path */
+      g_autofree gchar *path = g_canonicalize_filename (self->tls_ca_file, NULL);
+      GTlsDatabase *db = g_tls_file_database_new (path, &error);
+
+      /* a certificate store that cannot be read must not fall back to the
+       * system's: fail, and say why */
+      if (db == NULL) {
+        g_task_return_new_error (task, BURROW_TURN_ERROR, BURROW_TURN_ERROR_TLS,
+            "Could not load tls-ca-file '%s': %s", self->tls_ca_file, error->message);
+        g_object_unref (task);
+        return;
+      }
+      g_object_set_data_full (G_OBJECT (client), "burrow-tls-database", db, g_object_unref);
+    }
     g_socket_client_set_tls (client, TRUE);
     g_signal_connect (client, "event", G_CALLBACK (socket_client_event_cb), self);
   }

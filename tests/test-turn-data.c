@@ -194,6 +194,65 @@ received_disconnect (BurrowRelayAllocation *allocation, Received *received)
   g_clear_pointer (&received->peers, g_ptr_array_unref);
 }
 
+/* ---- the server forgets the allocation ---- */
+
+typedef struct {
+  guint errors;
+  GError *error;
+} ErrorSeen;
+
+static void
+allocation_error_cb (BurrowRelayAllocation *allocation, GError *error, ErrorSeen *seen)
+{
+  seen->errors++;
+  g_clear_error (&seen->error);
+  seen->error = g_error_copy (error);
+}
+
+static gboolean
+allocation_failed (BurrowRelayAllocation *allocation)
+{
+  return burrow_relay_allocation_get_state (allocation) == BURROW_RELAY_STATE_FAILED;
+}
+
+/* coturn restarted on the same port knows no allocation: the next
+ * CreatePermission is refused (coturn says 400, RFC 8656 says 437), and
+ * the allocation finds out it is gone and fails with "error" rather than
+ * living on until its lifetime ends. */
+static void
+test_server_forgot_allocation (Fixture *f, gconstpointer data)
+{
+  BurrowTestTurnOptions options = { 0, };
+  g_autoptr(BurrowTurnClient) client = client_new (f->server, BURROW_TRANSPORT_UDP);
+  g_autoptr(BurrowRelayAllocation) allocation = allocate_ok (client, NULL);
+  g_autoptr(GInetAddress) peer = g_inet_address_new_from_string ("127.0.0.1");
+  g_autoptr(GError) error = NULL;
+  ErrorSeen seen = { 0, NULL };
+  guint i;
+
+  g_signal_connect (allocation, "error", G_CALLBACK (allocation_error_cb), &seen);
+  options.port = f->server->port;
+  g_clear_pointer (&f->server, burrow_test_turnserver_stop);
+  f->server = burrow_test_turnserver_start_full (&options, &error);
+  g_assert_no_error (error);
+
+  g_assert_false (burrow_relay_allocation_create_permission_sync (allocation, peer, NULL,
+          &error));
+  g_assert_true (g_error_matches (error, BURROW_TURN_ERROR, BURROW_TURN_ERROR_BAD_REQUEST) ||
+      g_error_matches (error, BURROW_TURN_ERROR, BURROW_TURN_ERROR_ALLOCATION_MISMATCH));
+  /* bounded: 5 s */
+  for (i = 0; i < 500 && !allocation_failed (allocation); i++)
+    burrow_test_sleep (10);
+  g_assert_true (allocation_failed (allocation));
+  g_assert_cmpuint (seen.errors, ==, 1);
+  g_assert_error (seen.error, BURROW_TURN_ERROR, BURROW_TURN_ERROR_ALLOCATION_MISMATCH);
+  g_assert_cmpint (burrow_relay_allocation_get_state (allocation), ==,
+      BURROW_RELAY_STATE_FAILED);
+  g_assert_null (burrow_turn_client_get_allocation (client));
+  g_signal_handlers_disconnect_by_data (allocation, &seen);
+  g_clear_error (&seen.error);
+}
+
 /* ---- Send indications and channels ---- */
 
 static void
@@ -896,6 +955,7 @@ main (int argc, char **argv)
   ADD ("/turn/data/receive-timeout", &plain_server, test_receive_timeout);
   ADD ("/turn/data/receive-queue-overflow", &plain_server, test_receive_queue_overflow);
   ADD ("/turn/fault/garbage-dropped", &plain_server, test_garbage_dropped);
+  ADD ("/turn/fault/server-forgot-allocation", &plain_server, test_server_forgot_allocation);
 
   return g_test_run ();
 }

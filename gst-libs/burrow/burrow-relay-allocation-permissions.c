@@ -210,6 +210,32 @@ build_create_permission (BurrowStunMessage *msg, gpointer user_data)
 }
 
 static void
+verify_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* a failure failed the allocation and emitted "error" */
+  if (!burrow_relay_allocation_refresh_finish (BURROW_RELAY_ALLOCATION (source), result, &error))
+    g_debug ("the allocation did not survive its check: %s", error->message);
+}
+
+/* The server refused a CreatePermission or ChannelBind. 437 says it has no
+ * allocation for us any more (RFC 8656 sections 9.2 and 12.2), whatever
+ * our timers say: the allocation fails, with "error". Other refusals may
+ * say the same (coturn answers 400 then): a Refresh finds out, and fails
+ * the allocation if it is gone. */
+static void
+fail_if_gone (BurrowRelayAllocation *self, const GError *error)
+{
+  if (error->domain != BURROW_TURN_ERROR || self->state != BURROW_RELAY_STATE_ALLOCATED)
+    return;
+  if (error->code == BURROW_TURN_ERROR_ALLOCATION_MISMATCH)
+    burrow_relay_allocation_fail (self, g_error_copy (error));
+  else if (error->code == BURROW_TURN_ERROR_BAD_REQUEST)
+    burrow_relay_allocation_refresh_async (self, NULL, verify_done_cb, NULL);
+}
+
+static void
 create_permissions_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
@@ -227,7 +253,11 @@ create_permissions_cb (GObject *source, GAsyncResult *result, gpointer user_data
   if (error == NULL)
     burrow_relay_allocation_check_alive (self, &error);
   if (error) {
+    g_autoptr(BurrowRelayAllocation) alive = g_object_ref (self);
+    g_autoptr(GError) copy = g_error_copy (error);
+
     g_task_return_error (task, error);
+    fail_if_gone (alive, copy);
     return;
   }
   for (i = 0; i < data->peers->len; i++)
@@ -533,9 +563,13 @@ bind_channel_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   }
   c->binding = FALSE;
   if (error) {
+    g_autoptr(BurrowRelayAllocation) alive = g_object_ref (self);
+    g_autoptr(GError) copy = g_error_copy (error);
+
     if (!c->bound)
       channel_remove (self, c);
     g_task_return_error (task, error);
+    fail_if_gone (alive, copy);
     return;
   }
   c->bound = TRUE;

@@ -506,6 +506,101 @@ test_thread_recv_while_removing (Fixture *f, gconstpointer data)
   receiver_clear (&r);
 }
 
+/* A receiver blocked in another thread does not run the agent's context
+ * (it waits for the context's thread, which may call the API meanwhile):
+ * receive callbacks run on the context's thread only, while a third thread
+ * floods data and the context's thread is busy, then removes the stream. */
+
+typedef struct {
+  BurrowAgent *agent;
+  guint stream_id;
+  GCancellable *cancellable;
+  gint done;
+  GError *error;
+} Blocked;
+
+static gpointer
+blocked_recv_thread (gpointer data)
+{
+  Blocked *r = data;
+  GBytes *bytes = burrow_agent_recv (r->agent, r->stream_id, 1, r->cancellable, &r->error);
+
+  g_clear_pointer (&bytes, g_bytes_unref);
+  g_atomic_int_set (&r->done, 1);
+  return NULL;
+}
+
+typedef struct {
+  BurrowAgent *agent;
+  guint stream_id;
+  gint stop;
+} Flood;
+
+static gint flood_sent;             /* atomic */
+
+static gpointer
+flood_thread (gpointer data)
+{
+  Flood *f = data;
+  guint8 payload[200] = { 0x80 };
+  guint rounds = 0;
+
+  while (!g_atomic_int_get (&f->stop) && rounds++ < 5000000)
+    if (burrow_agent_send (f->agent, f->stream_id, 1, sizeof payload, payload) < 0)
+      g_thread_yield ();
+    else
+      g_atomic_int_inc (&flood_sent);
+  return NULL;
+}
+
+static GThread *main_thread;
+static gint foreign_callbacks;
+static gint all_callbacks;
+
+static void
+thread_recv_cb (BurrowAgent *agent, guint stream_id, guint component_id, guint len,
+    const guint8 *buf, gpointer data)
+{
+  g_atomic_int_inc (&all_callbacks);
+  if (g_thread_self () != main_thread)
+    g_atomic_int_inc (&foreign_callbacks);
+}
+
+static void
+test_thread_recv_does_not_run_context (Fixture *f, gconstpointer data)
+{
+  Blocked r = { f->b, f->sb, NULL, 0, NULL };
+  Flood flood = { f->a, f->sa, 0 };
+  GThread *receiver, *sender;
+
+  agent_fixture_assert_connects (f);
+  main_thread = g_thread_self ();
+  g_assert_true (burrow_agent_attach_recv (f->b, f->sb, 1, NULL, thread_recv_cb, NULL));
+  r.cancellable = g_cancellable_new ();
+  /* B's component has a callback: recv() waits (legal from any thread) */
+  receiver = g_thread_new ("receiver", blocked_recv_thread, &r);
+  sender = g_thread_new ("sender", flood_thread, &flood);
+  /* the context's own thread is busy elsewhere for a moment (it does not
+   * iterate), then removes the stream: allowed on this thread */
+  g_usleep (300 * 1000);
+  g_test_message ("callbacks so far: %d, in another thread: %d; %d sent",
+      g_atomic_int_get (&all_callbacks), g_atomic_int_get (&foreign_callbacks),
+      g_atomic_int_get (&flood_sent));
+  burrow_agent_remove_stream (f->b, f->sb);
+  g_usleep (50 * 1000);
+  g_atomic_int_set (&flood.stop, 1);
+  g_thread_join (sender);
+  /* the receiver saw its stream go (CLOSED), or the cancellation */
+  g_cancellable_cancel (r.cancellable);
+  g_thread_join (receiver);
+  g_assert_true (g_atomic_int_get (&r.done));
+  g_assert_cmpint (g_atomic_int_get (&flood_sent), >, 0);
+  g_clear_error (&r.error);
+  g_clear_object (&r.cancellable);
+  /* the documented contract: agent work happens on the context's thread */
+  g_assert_cmpint (g_atomic_int_get (&foreign_callbacks), ==, 0);
+}
+
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, agent_fixture_setup, func, agent_fixture_teardown)
 
@@ -519,6 +614,7 @@ main (int argc, char **argv)
   ADD ("/ice/agent-data/load/recv-messages-thread", test_recv_messages_thread);
   ADD ("/ice/agent-data/threads/send-while-removing", test_thread_send_while_removing);
   ADD ("/ice/agent-data/threads/recv-while-removing", test_thread_recv_while_removing);
+  ADD ("/ice/agent-data/threads/recv-does-not-run-context", test_thread_recv_does_not_run_context);
 
   return g_test_run ();
 }

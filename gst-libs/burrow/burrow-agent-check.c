@@ -236,8 +236,11 @@ burrow_agent_pair_add (BurrowAgentComponent *c, BurrowAgentBase *base, BurrowCan
   if (s->pairs->len >= agent->max_checks) {
     BurrowAgentPair *last = s->pairs->pdata[s->pairs->len - 1];
 
-    /* RFC 8445 6.1.2.5: keep the highest-priority pairs */
-    if (pair_priority (agent, local, remote) <= last->priority || last->state != BURROW_PAIR_FROZEN) {
+    /* RFC 8445 6.1.2.5: keep the highest-priority pairs; never the
+     * selected one, which data (and other threads) go through (a pair
+     * selected by hand is still frozen) */
+    if (pair_priority (agent, local, remote) <= last->priority || last->state != BURROW_PAIR_FROZEN ||
+        last->component->selected == last) {
       agent->rejected++;
       return;
     }

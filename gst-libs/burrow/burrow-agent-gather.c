@@ -206,6 +206,9 @@ socket_readable_cb (GSocket *socket, GIOCondition condition, gpointer user_data)
   }
   /* one system call for up to RECV_BATCH buffers, each one datagram or,
    * with UDP_GRO, a run of same-sized datagrams from one peer */
+  /* whoever runs the context is the agent's thread from now on */
+  if (G_UNLIKELY (g_atomic_pointer_get (&agent->context_thread) != g_thread_self ()))
+    g_atomic_pointer_set (&agent->context_thread, g_thread_self ());
   n = recvmmsg (g_socket_get_fd (socket), b->msgs, RECV_BATCH, MSG_DONTWAIT, NULL);
   if (n <= 0)
     return G_SOURCE_CONTINUE;

@@ -210,7 +210,10 @@ send_slow (BurrowAgent *agent, guint stream_id, guint component_id, const guint8
 {
   SlowSend *s;
 
-  if (g_main_context_acquire (agent->context)) {
+  /* only the context's own thread may do the context's work: another
+   * thread that acquires it would run beside that thread's API calls */
+  if (g_thread_self () == g_atomic_pointer_get (&agent->context_thread) &&
+      g_main_context_acquire (agent->context)) {
     gboolean ok = send_now (agent, stream_id, component_id, buf, len);
 
     g_main_context_release (agent->context);
@@ -610,7 +613,10 @@ wait_datagram (BurrowAgent *agent, BurrowAgentComponent *c, GCancellable *cancel
     g_mutex_lock (&c->recv_lock);
     data = g_queue_pop_head (&c->recv_queue);
     if (data == NULL && !c->recv_closed && !g_main_context_is_owner (agent->context)) {
-      acquired = g_main_context_acquire (agent->context);
+      /* another thread never runs the agent's context: the context's own
+       * thread may be calling the API (remove_stream...) right now */
+      acquired = g_thread_self () == g_atomic_pointer_get (&agent->context_thread) &&
+          g_main_context_acquire (agent->context);
       if (!acquired) {
         g_cond_wait_until (&c->recv_cond, &c->recv_lock, g_get_monotonic_time () + 50000);
         g_mutex_unlock (&c->recv_lock);

@@ -53,6 +53,11 @@ role_conflict (BurrowAgent *agent, BurrowStunMessage *request)
   guint64 theirs = 0;
   gboolean conflict = FALSE;
 
+  /* RFC 8445 6.1.1: an ICE-lite agent is always controlled; the repair of
+   * 7.3.1.1 is for full agents. A full peer that says it is controlled
+   * too gets a 487 and takes control itself (7.2.5.1). */
+  if (!agent->full_mode)
+    return burrow_stun_message_has_attribute (request, BURROW_STUN_ATTRIBUTE_ICE_CONTROLLED);
   if (agent->controlling &&
       burrow_stun_message_get_uint64 (request, BURROW_STUN_ATTRIBUTE_ICE_CONTROLLING, &theirs)) {
     if (agent->tie_breaker >= theirs)

@@ -129,6 +129,11 @@ struct _BurrowAgent {
   GObject parent_instance;
 
   GMainContext *context;
+  /* the thread that runs @context (the creator's until the context
+   * dispatches the agent's sockets somewhere; atomic): only it may iterate
+   * or acquire the context for the agent's work (recv and relay sends from
+   * other threads wait or hand over instead) */
+  GThread *context_thread;
   BurrowCompatibility compat;
   GPtrArray *streams;             /* BurrowAgentStream */
   guint next_stream_id;

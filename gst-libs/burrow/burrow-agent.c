@@ -402,6 +402,7 @@ burrow_agent_constructed (GObject *object)
   G_OBJECT_CLASS (burrow_agent_parent_class)->constructed (object);
   if (self->context == NULL)
     self->context = g_main_context_ref_thread_default ();
+  g_atomic_pointer_set (&self->context_thread, g_thread_self ());
 }
 
 static void

@@ -829,8 +829,13 @@ burrow_agent_tcp_pair (BurrowAgentBase *active, BurrowCandidate *remote)
     BurrowAgentBase *b = c->bases->pdata[i];
 
     if (b->tcp && b->tcp->kind == TCP_OUTGOING && b->candidate == active->candidate &&
-        burrow_socket_address_equal (b->tcp->peer, to))
-      return;
+        burrow_socket_address_equal (b->tcp->peer, to)) {
+      if (base_paired (b))
+        return;
+      /* left from before an ICE restart: a new connection for the new pair */
+      g_ptr_array_remove_index (c->bases, i);
+      break;
+    }
   }
   base = base_new (c, active->address, active->candidate, TCP_OUTGOING);
   base->tcp->peer = g_object_ref (to);

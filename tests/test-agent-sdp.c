@@ -435,7 +435,7 @@ test_parse_libnice_output (Fixture *f, gconstpointer data)
   GSList *parsed;
   gint n;
 
-  /* UDP candidates only: the agent does not do ICE-TCP, and skips TCP ones */
+  /* UDP and TCP active and passive candidates are all taken */
   n = burrow_agent_parse_remote_sdp (f->agent, libnice_sdp);
   g_assert_cmpint (n, ==, count_remote (f->agent, f->stream[0], 1) +
       count_remote (f->agent, f->stream[1], 1) + count_remote (f->agent, f->stream[1], 2));

@@ -124,6 +124,12 @@ burrow_agent_transaction_start (BurrowAgent *agent, BurrowAgentBase *base, GSock
   }
   t->max_sends = agent->max_retransmissions + 1;
   t->rto = agent->initial_timeout_ms;
+  if (base->tcp) {
+    /* RFC 6544 7.1: sent once over a reliable transport, answered within
+     * what the retransmissions over UDP would take */
+    t->max_sends = 1;
+    t->rto = burrow_agent_tcp_check_timeout (agent);
+  }
   t->sent = 0;
   g_hash_table_insert (agent->transactions, g_bytes_ref (t->tid), t);
   /* the first send goes out now, the rest from the timer */
@@ -230,7 +236,7 @@ burrow_agent_pair_add (BurrowAgentComponent *c, BurrowAgentBase *base, BurrowCan
   BurrowAgent *agent = s->agent;
   BurrowAgentPair *pair;
 
-  if (!same_family (local, remote) ||
+  if (!same_family (local, remote) || !burrow_agent_transports_pair (local, remote) ||
       burrow_agent_find_pair (c, base, G_SOCKET_ADDRESS (burrow_candidate_get_address (remote))))
     return;
   if (s->pairs->len >= agent->max_checks) {
@@ -287,6 +293,10 @@ burrow_agent_pairs_add_remote (BurrowAgentComponent *c, BurrowCandidate *remote)
 
     if (base->candidate == NULL || (agent->force_relay && base->relay == NULL))
       continue;
+    if (base->tcp) {
+      burrow_agent_tcp_pair (base, remote);
+      continue;
+    }
     if (base->relay == NULL && base->socket == NULL)
       continue;
     burrow_agent_pair_add (c, base, base->candidate, remote);
@@ -506,6 +516,20 @@ burrow_agent_pair_trigger (BurrowAgentPair *pair)
 
 /* ---- sending checks ---- */
 
+/* RFC 8445 7.1.1: the priority a peer-reflexive candidate based on @local
+ * would get; for TCP the direction and other-pref of RFC 6544 4.2 */
+static guint32
+prflx_priority (BurrowCandidate *local, guint component_id)
+{
+  BurrowCandidateTransport transport = burrow_candidate_get_transport (local);
+  guint32 local_pref = (burrow_candidate_get_priority (local) >> 8) & 0xffff;
+
+  if (transport != BURROW_CANDIDATE_TRANSPORT_UDP)
+    local_pref &= 0x1fff;
+  return burrow_candidate_compute_priority (BURROW_CANDIDATE_TYPE_PEER_REFLEXIVE, transport,
+      local_pref, component_id);
+}
+
 BurrowStunMessage *
 burrow_agent_build_check (BurrowAgentPair *pair, gboolean use_candidate)
 {
@@ -514,9 +538,7 @@ burrow_agent_build_check (BurrowAgentPair *pair, gboolean use_candidate)
   BurrowStunMessage *msg = burrow_stun_message_new_request (BURROW_STUN_METHOD_BINDING);
   g_autofree gchar *username = g_strdup_printf ("%s:%s", s->remote_ufrag, s->local_ufrag);
   /* RFC 8445 7.1.1: the priority a peer-reflexive candidate would get */
-  guint32 local_pref = (burrow_candidate_get_priority (pair->local) >> 8) & 0xffff;
-  guint32 priority = burrow_candidate_compute_priority (BURROW_CANDIDATE_TYPE_PEER_REFLEXIVE,
-      BURROW_CANDIDATE_TRANSPORT_UDP, local_pref, pair->component->id);
+  guint32 priority = prflx_priority (pair->local, pair->component->id);
 
   burrow_stun_message_add_string (msg, BURROW_STUN_ATTRIBUTE_USERNAME, username);
   burrow_stun_message_add_uint32 (msg, BURROW_STUN_ATTRIBUTE_PRIORITY, priority);
@@ -719,20 +741,19 @@ add_local_prflx (BurrowAgentPair *pair, GInetSocketAddress *mapped)
   guint i;
 
   for (i = 0; i < c->local_candidates->len; i++)
-    if (burrow_socket_address_equal (G_SOCKET_ADDRESS (burrow_candidate_get_address (
-            c->local_candidates->pdata[i])), G_SOCKET_ADDRESS (mapped)))
+    if (burrow_candidate_get_transport (c->local_candidates->pdata[i]) ==
+        burrow_candidate_get_transport (pair->local) &&
+        burrow_agent_tcp_mapped_is_local (c->local_candidates->pdata[i], mapped))
       return;
   /* RFC 8445 7.2.5.3.1: a new peer-reflexive local candidate */
   candidate = burrow_candidate_copy (pair->local);
   burrow_candidate_set_candidate_type (candidate, BURROW_CANDIDATE_TYPE_PEER_REFLEXIVE);
   burrow_candidate_set_address (candidate, mapped);
   burrow_candidate_set_related_address (candidate, pair->base->address);
-  burrow_candidate_set_priority (candidate, burrow_candidate_compute_priority (
-      BURROW_CANDIDATE_TYPE_PEER_REFLEXIVE, BURROW_CANDIDATE_TRANSPORT_UDP,
-      (burrow_candidate_get_priority (pair->local) >> 8) & 0xffff, c->id));
+  burrow_candidate_set_priority (candidate, prflx_priority (pair->local, c->id));
   foundation = burrow_candidate_make_foundation (BURROW_CANDIDATE_TYPE_PEER_REFLEXIVE,
       g_inet_socket_address_get_address (pair->base->address), NULL,
-      BURROW_CANDIDATE_TRANSPORT_UDP);
+      burrow_candidate_get_transport (pair->local));
   burrow_candidate_set_foundation (candidate, foundation);
   g_ptr_array_add (c->local_candidates, candidate);
   burrow_agent_emit_new_candidate (c->stream->agent, candidate);
@@ -745,8 +766,7 @@ check_succeeded (BurrowAgentPair *pair, BurrowStunMessage *response, gboolean us
   BurrowAgent *agent = c->stream->agent;
   g_autoptr(GInetSocketAddress) mapped = burrow_stun_message_get_xor_mapped_address (response);
 
-  if (mapped && !burrow_socket_address_equal (G_SOCKET_ADDRESS (mapped),
-          G_SOCKET_ADDRESS (burrow_candidate_get_address (pair->local)))) {
+  if (mapped && !burrow_agent_tcp_mapped_is_local (pair->local, mapped)) {
     BurrowAgentStream *s = c->stream;
     guint sid = s->id, cid = c->id;
 

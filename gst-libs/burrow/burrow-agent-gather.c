@@ -60,6 +60,7 @@ burrow_agent_base_free (BurrowAgentBase *base)
     burrow_relay_allocation_close (base->relay);
     g_object_unref (base->relay);
   }
+  g_clear_pointer (&base->tcp, burrow_agent_tcp_free);
   g_clear_object (&base->turn);
   g_clear_object (&base->address);
   g_clear_object (&base->candidate);
@@ -71,7 +72,12 @@ burrow_agent_base_send (BurrowAgentBase *base, GSocketAddress *to, const guint8 
 {
   g_autoptr(GError) error = NULL;
 
-  if (base->socket) {
+  if (base->tcp) {
+    GOutputVector vector = { data, len };
+
+    if (burrow_agent_tcp_send (base, &vector, 1, &error))
+      return TRUE;
+  } else if (base->socket) {
     if (g_socket_send_to (base->socket, to, (const gchar *) data, len, NULL, &error) >= 0)
       return TRUE;
   } else if (base->relay) {
@@ -562,6 +568,15 @@ burrow_agent_gather_stream (BurrowAgentStream *s, GError **error)
         opened++;
       else
         g_debug ("no host candidate: %s", local_error->message);
+    }
+    /* RFC 6544: passive and active TCP host candidates */
+    for (j = 0; j < addresses->len && s->agent->ice_tcp && !s->agent->force_relay; j++) {
+      g_autoptr(GError) local_error = NULL;
+
+      if (burrow_agent_tcp_gather (c, addresses->pdata[j], j, &local_error))
+        opened++;
+      else
+        g_debug ("no TCP host candidate: %s", local_error ? local_error->message : "?");
     }
     for (j = 0; j < c->relays->len && s->agent->full_mode; j++)
       gather_relay (c, c->relays->pdata[j]);

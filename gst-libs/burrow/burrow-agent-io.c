@@ -258,6 +258,14 @@ burrow_agent_send (BurrowAgent *agent, guint stream_id, guint component_id, guin
     return -1;
   g_mutex_lock (&agent->lock);
   pair = selected_pair (agent, stream_id, component_id);
+  if (pair && pair->base->tcp) {
+    /* ICE-TCP: one frame on the pair's connection */
+    GOutputVector vector = { buf, len };
+    gboolean sent = burrow_agent_tcp_send (pair->base, &vector, 1, NULL);
+
+    g_mutex_unlock (&agent->lock);
+    return sent ? (gint) len : -1;
+  }
   direct = pair && pair->base->socket && pair->remote_native_len > 0;
   if (direct) {
     /* the data path: straight to the socket, no conversion per datagram */
@@ -460,6 +468,12 @@ burrow_agent_send_messages_nonblocking (BurrowAgent *agent, guint stream_id,
     return -1;
   g_mutex_lock (&agent->lock);
   pair = selected_pair (agent, stream_id, component_id);
+  if (pair && pair->base->tcp) {
+    gint sent = burrow_agent_tcp_send_messages (pair->base, messages, n_messages, error);
+
+    g_mutex_unlock (&agent->lock);
+    return sent;
+  }
   direct = pair && pair->base->socket && pair->remote_native_len > 0;
   /* batched: one system call for many datagrams */
   while (direct && done < n_messages) {

@@ -95,7 +95,8 @@ request_authentic (BurrowAgentStream *s, BurrowStunMessage *request)
 }
 
 static BurrowCandidate *
-learn_remote_prflx (BurrowAgentComponent *c, GSocketAddress *from, guint32 priority)
+learn_remote_prflx (BurrowAgentComponent *c, GSocketAddress *from, guint32 priority,
+    BurrowCandidateTransport transport)
 {
   BurrowAgent *agent = c->stream->agent;
   BurrowCandidate *candidate;
@@ -104,7 +105,8 @@ learn_remote_prflx (BurrowAgentComponent *c, GSocketAddress *from, guint32 prior
 
   for (i = 0; i < c->remote_candidates->len; i++) {
     candidate = c->remote_candidates->pdata[i];
-    if (burrow_socket_address_equal (G_SOCKET_ADDRESS (burrow_candidate_get_address (candidate)),
+    if (burrow_candidate_get_transport (candidate) == transport &&
+        burrow_socket_address_equal (G_SOCKET_ADDRESS (burrow_candidate_get_address (candidate)),
             from))
       return candidate;
   }
@@ -115,6 +117,8 @@ learn_remote_prflx (BurrowAgentComponent *c, GSocketAddress *from, guint32 prior
   /* RFC 8445 7.3.1.3: a peer-reflexive remote candidate */
   candidate = burrow_candidate_new (BURROW_CANDIDATE_TYPE_PEER_REFLEXIVE);
   burrow_candidate_set_address (candidate, G_INET_SOCKET_ADDRESS (from));
+  /* RFC 6544 7.2.1: over TCP, the opposite of the local candidate */
+  burrow_candidate_set_transport (candidate, transport);
   burrow_candidate_set_priority (candidate, priority);
   foundation = g_strdup_printf ("prflx%u", c->remote_candidates->len);
   burrow_candidate_set_foundation (candidate, foundation);
@@ -159,7 +163,7 @@ handle_request (BurrowAgentBase *base, BurrowStunMessage *request, GSocketAddres
   {
     guint sid = s->id, cid = c->id;
 
-    remote = learn_remote_prflx (c, from, priority);
+    remote = learn_remote_prflx (c, from, priority, burrow_agent_base_peer_transport (base));
     /* new-remote-candidate-full may have removed the stream */
     if (remote == NULL || !burrow_agent_component_alive (agent, sid, cid, c))
       return;

@@ -31,9 +31,11 @@ typedef struct _BurrowAgentComponent BurrowAgentComponent;
 typedef struct _BurrowAgentBase BurrowAgentBase;
 typedef struct _BurrowAgentPair BurrowAgentPair;
 typedef struct _BurrowAgentTransaction BurrowAgentTransaction;
+typedef struct _BurrowAgentTcp BurrowAgentTcp;
 
 /* Where local candidates send from: a UDP socket (host candidates, and the
- * server-reflexive ones based on it) or a TURN allocation (relayed). */
+ * server-reflexive ones based on it), a TURN allocation (relayed), or for
+ * ICE-TCP a listener, an active candidate or one TCP connection. */
 struct _BurrowAgentBase {
   BurrowAgentComponent *component;
   GSocket *socket;                /* NULL for a relay */
@@ -44,6 +46,7 @@ struct _BurrowAgentBase {
   GInetSocketAddress *address;    /* the base address */
   BurrowCandidate *candidate;     /* the host or relayed candidate */
   gboolean no_gso;                /* the route refused UDP segmentation offload */
+  BurrowAgentTcp *tcp;            /* ICE-TCP (socket NULL): burrow-agent-tcp.c */
 };
 
 typedef struct {
@@ -309,6 +312,33 @@ void      burrow_agent_handle_response    (BurrowAgent       *agent,
                                            BurrowAgentBase   *base,
                                            BurrowStunMessage *response,
                                            GSocketAddress    *from);
+
+/* burrow-agent-tcp.c: ICE-TCP (RFC 6544) */
+gboolean  burrow_agent_tcp_gather         (BurrowAgentComponent *component,
+                                           GInetAddress         *ip,
+                                           guint                 index,
+                                           GError              **error);
+void      burrow_agent_tcp_free           (BurrowAgentTcp *tcp);
+void      burrow_agent_tcp_pair           (BurrowAgentBase *base,
+                                           BurrowCandidate *remote);
+/* one RFC 4571 frame; any thread */
+gboolean  burrow_agent_tcp_send           (BurrowAgentBase     *base,
+                                           const GOutputVector *vectors,
+                                           gint                 n_vectors,
+                                           GError             **error);
+gint      burrow_agent_tcp_send_messages  (BurrowAgentBase           *base,
+                                           const BurrowOutputMessage *messages,
+                                           guint                      n_messages,
+                                           GError                   **error);
+guint     burrow_agent_tcp_check_timeout  (BurrowAgent *agent);
+gboolean  burrow_agent_tcp_mapped_is_local (BurrowCandidate    *local,
+                                            GInetSocketAddress *mapped);
+/* whether @local and @remote may pair: UDP with UDP, TCP active with
+ * passive and passive with active */
+gboolean  burrow_agent_transports_pair    (BurrowCandidate *local,
+                                           BurrowCandidate *remote);
+/* the transport of a peer-reflexive candidate learnt through @base */
+BurrowCandidateTransport burrow_agent_base_peer_transport (BurrowAgentBase *base);
 
 /* burrow-agent-io.c */
 /* a datagram waiting for recv, with its sender */

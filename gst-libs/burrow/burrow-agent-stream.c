@@ -644,7 +644,7 @@ burrow_agent_set_remote_candidates (BurrowAgent *agent, guint stream_id, guint c
     BurrowCandidate *candidate = l->data;
 
     if (!BURROW_IS_CANDIDATE (candidate) || burrow_candidate_get_address (candidate) == NULL ||
-        burrow_candidate_get_transport (candidate) != BURROW_CANDIDATE_TRANSPORT_UDP)
+        burrow_candidate_get_transport (candidate) == BURROW_CANDIDATE_TRANSPORT_TCP_SO)
       continue;
     known = remote_known (c, candidate);
     if (known) {

@@ -505,8 +505,11 @@ install_properties (GObjectClass *oc)
   /**
    * BurrowAgent:ice-tcp:
    *
-   * Gather TCP candidates (RFC 6544). Not implemented yet: the default is
-   * %FALSE (libnice's is %TRUE) and setting it changes nothing.
+   * Gather TCP candidates (ICE-TCP, RFC 6544): on each local address a
+   * passive host candidate (a listening socket) and an active one (port 9
+   * in SDP). Checks and data go framed per RFC 4571 on a TCP connection
+   * per pair. Simultaneous-open candidates are not supported. The default
+   * is %FALSE (libnice's is %TRUE). Set it before gathering.
    *
    * Since: 0.1
    */

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Burrow.Agent against other ICE agents on 127.0.0.1: libnice's NiceAgent in
-the same process (host and TURN-relayed candidates, each side controlling in
-turn) and aioice in a subprocess (tests/python/aioice_peer.py). Each pair
+the same process (host UDP, host TCP (RFC 6544, ice-udp off on both) and
+TURN-relayed candidates, each side controlling in turn) and aioice in a subprocess (tests/python/aioice_peer.py). Each pair
 reaches READY and data flows both ways.
 
 What libnice 0.1.21 allows from Python (Nice-0.1 typelib):
@@ -136,10 +136,12 @@ class AgentPeer(Side):
 
 
 class BurrowPeer(AgentPeer):
-    def __init__(self, controlling, relay=None):
+    def __init__(self, controlling, relay=None, tcp=False):
         super().__init__("burrow")
         self.agent = Burrow.Agent.new(None, Burrow.Compatibility.RFC5245)
         self.agent.props.controlling_mode = controlling
+        self.agent.props.ice_udp = not tcp
+        self.agent.props.ice_tcp = tcp
         self.agent.add_local_address(Gio.InetAddress.new_from_string(LOOPBACK))
         self.stream = self.agent.add_stream(1)
         if relay is not None:
@@ -158,6 +160,10 @@ class BurrowPeer(AgentPeer):
     def selected_types(self):
         ok, local, remote = self.agent.get_selected_pair(self.stream, 1)
         return (local.props.type, remote.props.type) if ok else None
+
+    def selected_transports(self):
+        ok, local, remote = self.agent.get_selected_pair(self.stream, 1)
+        return (int(local.props.transport), int(remote.props.transport)) if ok else None
 
     def close(self):
         close(self.agent)
@@ -206,12 +212,13 @@ class NiceReceiver:
 
 
 class NicePeer(AgentPeer):
-    def __init__(self, controlling, relay=None):
+    def __init__(self, controlling, relay=None, tcp=False):
         super().__init__("libnice")
         self.agent = Nice.Agent.new(GLib.MainContext.default(), Nice.Compatibility.RFC5245)
         self.agent.props.controlling_mode = controlling
         self.agent.props.upnp = False
-        self.agent.props.ice_tcp = False
+        self.agent.props.ice_udp = not tcp
+        self.agent.props.ice_tcp = tcp
         address = Nice.Address.new()
         address.set_from_string(LOOPBACK)
         self.agent.add_local_address(address)
@@ -237,6 +244,12 @@ class NicePeer(AgentPeer):
         local, remote = self.selected
         return (int(local.type), int(remote.type))
 
+    def selected_transports(self):
+        if self.selected is None:
+            return None
+        local, remote = self.selected
+        return (int(local.transport), int(remote.transport))
+
     def close(self):
         self.receiver.detach()
         close(self.agent)
@@ -255,9 +268,9 @@ class NiceInteropTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.turn.stop()
 
-    def connect_pair(self, burrow_controlling, relay=None, sdp=False):
-        burrow = BurrowPeer(burrow_controlling, relay)
-        nice = NicePeer(not burrow_controlling, relay)
+    def connect_pair(self, burrow_controlling, relay=None, sdp=False, tcp=False):
+        burrow = BurrowPeer(burrow_controlling, relay, tcp)
+        nice = NicePeer(not burrow_controlling, relay, tcp)
         self.addCleanup(burrow.close)
         self.addCleanup(nice.close)
         self.assertTrue(burrow.gather())
@@ -265,9 +278,13 @@ class NiceInteropTest(unittest.TestCase):
         self.assertTrue(run_until(lambda: burrow.gathered and nice.gathered, 10),
                         f"gathering: burrow {burrow.gathered}, libnice {nice.gathered}")
         if sdp:
-            # Whole SDP bodies, each agent reading the other's writing.
-            self.assertEqual(nice.agent.parse_remote_sdp(burrow.agent.generate_local_sdp()), 1)
-            self.assertEqual(burrow.agent.parse_remote_sdp(nice.agent.generate_local_sdp()), 1)
+            # Whole SDP bodies, each agent reading the other's writing:
+            # one UDP candidate each, or a TCP active and a TCP passive one
+            expected = 2 if tcp else 1
+            self.assertEqual(nice.agent.parse_remote_sdp(burrow.agent.generate_local_sdp()),
+                             expected)
+            self.assertEqual(burrow.agent.parse_remote_sdp(nice.agent.generate_local_sdp()),
+                             expected)
         else:
             bdesc, ndesc = burrow.description(), nice.description()
             self.assertTrue(bdesc["candidates"] and ndesc["candidates"])
@@ -307,6 +324,31 @@ class NiceInteropTest(unittest.TestCase):
 
     def test_host_through_whole_sdp(self):
         burrow, nice = self.connect_pair(True, sdp=True)
+        self.assertDataBothWays(burrow, nice)
+
+    def assertTcpPair(self, burrow, nice):
+        # (local, remote): active with passive, or passive with active;
+        # libnice's and Burrow's transport enums have the same values
+        pairs = [(int(Burrow.CandidateTransport.TCP_ACTIVE),
+                  int(Burrow.CandidateTransport.TCP_PASSIVE)),
+                 (int(Burrow.CandidateTransport.TCP_PASSIVE),
+                  int(Burrow.CandidateTransport.TCP_ACTIVE))]
+        self.assertIn(burrow.selected_transports(), pairs)
+        self.assertIn(nice.selected_transports(), pairs)
+
+    def test_tcp_burrow_controlling(self):
+        burrow, nice = self.connect_pair(True, tcp=True)
+        self.assertTcpPair(burrow, nice)
+        self.assertDataBothWays(burrow, nice)
+
+    def test_tcp_libnice_controlling(self):
+        burrow, nice = self.connect_pair(False, tcp=True)
+        self.assertTcpPair(burrow, nice)
+        self.assertDataBothWays(burrow, nice)
+
+    def test_tcp_through_whole_sdp(self):
+        burrow, nice = self.connect_pair(True, sdp=True, tcp=True)
+        self.assertTcpPair(burrow, nice)
         self.assertDataBothWays(burrow, nice)
 
     def test_relayed_burrow_controlling(self):

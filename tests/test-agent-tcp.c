@@ -7,6 +7,7 @@
  */
 #include "agent-peers.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define DATAGRAMS 1000
@@ -325,6 +326,39 @@ test_hostile (Fixture *f, gconstpointer data)
   assert_tcp_selected (&f->a);
 }
 
+/* The SDP's default candidate ("m=" port), what a non-ICE peer sends to:
+ * a UDP candidate when there is one, else the passive TCP one (never the
+ * active candidate's port 9). */
+static guint
+m_line_port (BurrowAgent *agent)
+{
+  g_autofree gchar *sdp = burrow_agent_generate_local_sdp (agent);
+  const gchar *m = strstr (sdp, "m=");
+  guint port = 0;
+
+  g_assert_nonnull (m);
+  g_assert_cmpint (sscanf (m, "m=%*s %u", &port), ==, 1);
+  return port;
+}
+
+static void
+test_sdp_default_candidate (Fixture *f, gconstpointer data)
+{
+  BurrowAgent *both = tcp_agent_new (TRUE);
+  g_autoptr(BurrowCandidate) udp = NULL;
+  g_autoptr(BurrowCandidate) passive = NULL;
+
+  g_object_set (both, "ice-udp", TRUE, NULL);
+  peers_setup (f, both, tcp_agent_new (FALSE), 1, 1);
+  gather (f);
+  udp = find_local (f->a.agent, f->a.stream_ids[0], BURROW_CANDIDATE_TRANSPORT_UDP);
+  g_assert_nonnull (udp);
+  g_assert_cmpuint (m_line_port (f->a.agent), ==, burrow_candidate_get_port (udp));
+  passive = find_local (f->b.agent, f->b.stream_ids[0], BURROW_CANDIDATE_TRANSPORT_TCP_PASSIVE);
+  g_assert_nonnull (passive);
+  g_assert_cmpuint (m_line_port (f->b.agent), ==, burrow_candidate_get_port (passive));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -333,6 +367,8 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/ice/tcp/gather/active-passive", Fixture, &plain, fixture_setup, test_gather,
       fixture_teardown);
+  g_test_add ("/ice/tcp/sdp/default-candidate-udp-first", Fixture, &plain, fixture_setup,
+      test_sdp_default_candidate, fixture_teardown);
   g_test_add ("/ice/tcp/connect/a-controlling", Fixture, &plain, fixture_setup,
       test_connect_a_controlling, fixture_teardown);
   g_test_add ("/ice/tcp/connect/b-controlling", Fixture, &plain, fixture_setup,

@@ -85,9 +85,30 @@ candidate_is_ipv4 (BurrowCandidate *candidate)
       g_inet_socket_address_get_address (address)) == G_SOCKET_FAMILY_IPV4;
 }
 
+/* A non-ICE peer sends UDP: TCP candidates are the default only when
+ * there is no UDP one (ice-udp off), and then the passive ones, which have
+ * a port to send to. */
+static gboolean
+candidate_is_default_transport (BurrowAgentComponent *component, BurrowCandidate *candidate)
+{
+  BurrowCandidateTransport transport = burrow_candidate_get_transport (candidate);
+  guint i;
+
+  if (transport == BURROW_CANDIDATE_TRANSPORT_UDP)
+    return TRUE;
+  if (transport != BURROW_CANDIDATE_TRANSPORT_TCP_PASSIVE)
+    return FALSE;
+  for (i = 0; i < component->local_candidates->len; i++)
+    if (burrow_candidate_get_transport (component->local_candidates->pdata[i]) ==
+        BURROW_CANDIDATE_TRANSPORT_UDP)
+      return FALSE;
+  return TRUE;
+}
+
 /* The candidate a non-ICE peer sends to, libnice's "default candidate":
  * for RTP the IPv4 candidate of lowest priority (the first of equals);
- * for RTCP the IPv4 candidate with the foundation of RTP's. */
+ * for RTCP the IPv4 candidate with the foundation of RTP's. UDP ones
+ * first. */
 static BurrowCandidate *
 default_candidate (BurrowAgent *agent, BurrowAgentStream *stream, guint component_id)
 {
@@ -107,7 +128,8 @@ default_candidate (BurrowAgent *agent, BurrowAgentStream *stream, guint componen
   for (i = 0; i < component->local_candidates->len; i++) {
     BurrowCandidate *candidate = g_ptr_array_index (component->local_candidates, i);
 
-    if (!candidate_is_shown (agent, candidate) || !candidate_is_ipv4 (candidate))
+    if (!candidate_is_shown (agent, candidate) || !candidate_is_ipv4 (candidate) ||
+        !candidate_is_default_transport (component, candidate))
       continue;
     if (rtp == NULL) {
       if (found == NULL ||

@@ -601,6 +601,52 @@ test_thread_recv_does_not_run_context (Fixture *f, gconstpointer data)
   g_assert_cmpint (g_atomic_int_get (&foreign_callbacks), ==, 0);
 }
 
+/* attach_recv with another context: datagrams are handed to it in order;
+ * once the callback is detached, those still queued are not delivered to
+ * it (nor with its old user data). */
+static void
+other_context_cb (BurrowAgent *agent, guint stream_id, guint component_id, guint len,
+    const guint8 *buf, gpointer data)
+{
+  GPtrArray *got = data;
+
+  g_ptr_array_add (got, g_strndup ((const gchar *) buf, len));
+}
+
+static void
+test_recv_other_context (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GMainContext) other = g_main_context_new ();
+  g_autoptr(GPtrArray) got = g_ptr_array_new_with_free_func (g_free);
+  guint i;
+
+  agent_fixture_assert_connects (f);
+  g_assert_true (burrow_agent_attach_recv (f->b, f->sb, 1, other, other_context_cb, got));
+  g_assert_cmpint (burrow_agent_send (f->a, f->sa, 1, 5, (const guint8 *) "first"), ==, 5);
+  /* B's context reads it and queues it to the other context */
+  for (i = 0; i < 200 && !g_main_context_pending (other); i++) {
+    g_main_context_iteration (NULL, FALSE);
+    g_usleep (1000);
+  }
+  g_assert_true (g_main_context_pending (other));
+  for (i = 0; i < 100 && got->len < 1; i++)
+    g_main_context_iteration (other, FALSE);
+  g_assert_cmpuint (got->len, ==, 1);
+  g_assert_cmpstr (got->pdata[0], ==, "first");
+
+  /* one more queued, then the callback detached before it runs */
+  g_assert_cmpint (burrow_agent_send (f->a, f->sa, 1, 6, (const guint8 *) "second"), ==, 6);
+  for (i = 0; i < 200 && !g_main_context_pending (other); i++) {
+    g_main_context_iteration (NULL, FALSE);
+    g_usleep (1000);
+  }
+  g_assert_true (g_main_context_pending (other));
+  g_assert_true (burrow_agent_attach_recv (f->b, f->sb, 1, NULL, NULL, NULL));
+  for (i = 0; i < 100 && g_main_context_iteration (other, FALSE); i++)
+    ;
+  g_assert_cmpuint (got->len, ==, 1);
+}
+
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, agent_fixture_setup, func, agent_fixture_teardown)
 
@@ -614,6 +660,7 @@ main (int argc, char **argv)
   ADD ("/ice/agent-data/load/recv-messages-thread", test_recv_messages_thread);
   ADD ("/ice/agent-data/threads/send-while-removing", test_thread_send_while_removing);
   ADD ("/ice/agent-data/threads/recv-while-removing", test_thread_recv_while_removing);
+  ADD ("/ice/agent-data/recv/other-context-and-detach", test_recv_other_context);
   ADD ("/ice/agent-data/threads/recv-does-not-run-context", test_thread_recv_does_not_run_context);
 
   return g_test_run ();

@@ -40,12 +40,18 @@ deliver_in_context_cb (gpointer user_data)
 {
   Delivery *d = user_data;
   BurrowAgentComponent *c = d->component;
-  BurrowAgentRecvFunc func = c->recv_func;
+  BurrowAgentRecvFunc func;
+  gpointer func_data;
   gsize len;
   const guint8 *buf = g_bytes_get_data (d->data, &len);
 
+  /* what is attached now: a detached callback is not called */
+  g_mutex_lock (&c->recv_lock);
+  func = c->recv_func;
+  func_data = c->recv_data;
+  g_mutex_unlock (&c->recv_lock);
   if (func)
-    func (d->agent, d->stream_id, d->component_id, (guint) len, buf, c->recv_data);
+    func (d->agent, d->stream_id, d->component_id, (guint) len, buf, func_data);
   return G_SOURCE_REMOVE;
 }
 
@@ -151,8 +157,11 @@ burrow_agent_attach_recv (BurrowAgent *agent, guint stream_id, guint component_i
   if (c->recv_context)
     g_main_context_unref (c->recv_context);
   c->recv_context = ctx ? g_main_context_ref (ctx) : NULL;
+  /* deliveries queued to another context read them there */
+  g_mutex_lock (&c->recv_lock);
   c->recv_func = func;
   c->recv_data = data;
+  g_mutex_unlock (&c->recv_lock);
   return TRUE;
 }
 
@@ -161,7 +170,9 @@ selected_pair (BurrowAgent *agent, guint stream_id, guint component_id)
 {
   BurrowAgentComponent *c = burrow_agent_find_component (agent, stream_id, component_id);
 
-  if (c == NULL || c->selected == NULL || c->state == BURROW_COMPONENT_STATE_FAILED)
+  /* the state is written on the context's thread, read here on any */
+  if (c == NULL || c->selected == NULL ||
+      g_atomic_int_get ((gint *) &c->state) == BURROW_COMPONENT_STATE_FAILED)
     return NULL;
   return c->selected;
 }

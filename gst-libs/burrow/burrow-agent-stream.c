@@ -66,7 +66,9 @@ component_free (BurrowAgentComponent *c)
   g_clear_pointer (&c->local_candidates, g_ptr_array_unref);
   g_clear_pointer (&c->remote_candidates, g_ptr_array_unref);
   g_clear_pointer (&c->relays, g_ptr_array_unref);
+  g_mutex_lock (&c->recv_lock);
   c->recv_func = NULL;
+  g_mutex_unlock (&c->recv_lock);
   c->stream = NULL;
   burrow_agent_component_recv_close (c);
   burrow_agent_component_unref (c);

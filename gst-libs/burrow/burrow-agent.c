@@ -257,7 +257,8 @@ burrow_agent_component_set_state (BurrowAgentComponent *c, BurrowComponentState 
   if (c->state == state)
     return;
   g_debug ("stream %u component %u: state %u -> %u", c->stream->id, c->id, c->state, state);
-  c->state = state;
+  /* senders in other threads read it (atomically) */
+  g_atomic_int_set ((gint *) &c->state, state);
   p = pending_new (SIGNAL_COMPONENT_STATE_CHANGED, c->stream->id, c->id);
   p->state = state;
   raise_signal (c->stream->agent, p);

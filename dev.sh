@@ -3,7 +3,8 @@
 #
 #   ./dev.sh demo   install what is missing, build, start a local coturn and
 #                   run NAT discovery against it (and, as root, from behind
-#                   an emulated NAT in the lab)
+#                   an emulated NAT in the lab), get a relayed address from
+#                   it, and connect two peers with burrow-ice through it
 #   ./dev.sh test   install what is missing, build, run the whole test suite,
 #                   then again under AddressSanitizer/UBSan
 #   ./dev.sh build  install and build only
@@ -128,10 +129,13 @@ demo() {
   DEMO_DIR=$turn_dir
   port=$(/usr/bin/python3 -c 'import random; print(random.randrange(20000, 40000, 2))')
   log "Starting coturn on 127.0.0.1:$port and 127.0.0.2:$((port + 1)) (RFC 5780)"
+  # TURN with long-term credentials demo/demopass; loopback peers allowed
   turnserver -n --no-cli --no-tls --no-dtls --simple-log --log-file="$turn_dir/turn.log" \
     --pidfile="$turn_dir/turn.pid" --db="$turn_dir/turndb" \
-    --listening-ip=127.0.0.1 --listening-ip=127.0.0.2 \
-    --listening-port="$port" --alt-listening-port="$((port + 1))" >/dev/null 2>&1 &
+    --listening-ip=127.0.0.1 --listening-ip=127.0.0.2 --relay-ip=127.0.0.1 \
+    --listening-port="$port" --alt-listening-port="$((port + 1))" \
+    --lt-cred-mech --user=demo:demopass --realm=burrow.demo --allow-loopback-peers \
+    >/dev/null 2>&1 &
   DEMO_PID=$!
   trap demo_cleanup EXIT
   for _ in $(seq 50); do
@@ -150,6 +154,13 @@ demo() {
   else
     log "Run as root to also see discovery from behind emulated NATs (tests/lab)"
   fi
+
+  log "burrow-turn -u demo 127.0.0.1:$port   (give me a relayed address)"
+  BURROW_TURN_PASSWORD=demopass "$BUILD/tools/burrow-turn" -u demo "127.0.0.1:$port"
+
+  log "burrow-ice: connect two peers (tests/lab/demo_connect.py drives two processes)"
+  BURROW_ICE_TOOL="$BUILD/tools/burrow-ice" /usr/bin/python3 tests/lab/demo_connect.py \
+    "127.0.0.1:$port" demo demopass
 }
 
 cmd=${1:-}

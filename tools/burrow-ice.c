@@ -17,6 +17,8 @@
 #include <gio/gunixoutputstream.h>
 #include <burrow/burrow.h>
 
+#include "burrow-tool-util.h"
+
 /* the largest datagram stdin is cut into: fits any path's MTU with room
  * for TURN's headers */
 #define DATAGRAM_MAX 1200
@@ -102,32 +104,11 @@ static void watch_stdin (Ice *ice);
 
 /* ---- options ---- */
 
-/* Splits HOST[:PORT], [IPV6]:PORT or a bare IPv6 address. */
+/* HOST[:PORT], [IPV6]:PORT or a bare IPv6 address, with a host */
 static gboolean
 split_host_port (const gchar *arg, guint16 default_port, gchar **host, guint16 *port)
 {
-  guint64 value = default_port;
-  const gchar *colon = NULL;
-
-  if (arg[0] == '[') {
-    const gchar *end = strchr (arg, ']');
-
-    if (end == NULL || (end[1] != '\0' && end[1] != ':'))
-      return FALSE;
-    *host = g_strndup (arg + 1, end - arg - 1);
-    colon = end[1] == ':' ? end + 1 : NULL;
-  } else if ((colon = strrchr (arg, ':')) != NULL && strchr (arg, ':') == colon) {
-    *host = g_strndup (arg, colon - arg);
-  } else {
-    *host = g_strdup (arg);
-    colon = NULL;
-  }
-  if (colon && !g_ascii_string_to_unsigned (colon + 1, 10, 1, 65535, &value, NULL)) {
-    g_clear_pointer (host, g_free);
-    return FALSE;
-  }
-  *port = (guint16) value;
-  return **host != '\0';
+  return burrow_tool_split_host_port (arg, default_port, host, port, NULL) && **host != '\0';
 }
 
 static gboolean

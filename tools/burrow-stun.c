@@ -3,8 +3,9 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <stdlib.h>
-#include <string.h>
 #include <burrow/burrow.h>
+
+#include "burrow-tool-util.h"
 
 static gboolean opt_discover;
 static gboolean opt_json;
@@ -41,32 +42,8 @@ static GOptionEntry entries[] = {
 static gboolean
 parse_server (const gchar *arg, gchar **host, guint16 *port, GError **error)
 {
-  guint64 value = BURROW_STUN_DEFAULT_PORT;
-  const gchar *colon;
-
-  if (arg[0] == '[') {
-    const gchar *end = strchr (arg, ']');
-
-    if (end == NULL)
-      goto bad;
-    *host = g_strndup (arg + 1, end - arg - 1);
-    colon = end[1] == ':' ? end + 1 : NULL;
-    if (end[1] != '\0' && colon == NULL)
-      goto bad_host;
-  } else if ((colon = strrchr (arg, ':')) != NULL && strchr (arg, ':') == colon) {
-    *host = g_strndup (arg, colon - arg);
-  } else {
-    *host = g_strdup (arg);
-    colon = NULL;
-  }
-  if (colon && !g_ascii_string_to_unsigned (colon + 1, 10, 1, 65535, &value, NULL))
-    goto bad_host;
-  *port = (guint16) value;
-  return TRUE;
-
-bad_host:
-  g_clear_pointer (host, g_free);
-bad:
+  if (burrow_tool_split_host_port (arg, BURROW_STUN_DEFAULT_PORT, host, port, NULL))
+    return TRUE;
   g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
       "'%s' is not HOST, HOST:PORT or [IPV6]:PORT", arg);
   return FALSE;

@@ -4,9 +4,10 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <glib-unix.h>
 #include <burrow/burrow.h>
+
+#include "burrow-tool-util.h"
 
 static gboolean opt_json;
 static gchar *opt_username;
@@ -88,33 +89,12 @@ typedef struct {
   gboolean stopping;
 } Tool;
 
-/* Splits HOST[:PORT], [IPV6]:PORT or a bare IPv6 address. */
+/* HOST[:PORT], [IPV6]:PORT or a bare IPv6 address, with a host; the port
+ * is 0 when none was given */
 static gboolean
 split_host_port (const gchar *arg, gchar **host, guint16 *port, gboolean *has_port)
 {
-  guint64 value = 0;
-  const gchar *colon = NULL;
-
-  if (arg[0] == '[') {
-    const gchar *end = strchr (arg, ']');
-
-    if (end == NULL || (end[1] != '\0' && end[1] != ':'))
-      return FALSE;
-    *host = g_strndup (arg + 1, end - arg - 1);
-    colon = end[1] == ':' ? end + 1 : NULL;
-  } else if ((colon = strrchr (arg, ':')) != NULL && strchr (arg, ':') == colon) {
-    *host = g_strndup (arg, colon - arg);
-  } else {
-    *host = g_strdup (arg);
-    colon = NULL;
-  }
-  *has_port = colon != NULL;
-  if (colon && !g_ascii_string_to_unsigned (colon + 1, 10, 1, 65535, &value, NULL)) {
-    g_clear_pointer (host, g_free);
-    return FALSE;
-  }
-  *port = (guint16) value;
-  return **host != '\0';
+  return burrow_tool_split_host_port (arg, 0, host, port, has_port) && **host != '\0';
 }
 
 static gboolean

@@ -598,6 +598,12 @@ burrow_test_sleep (guint ms)
   g_source_unref (timer);
 }
 
+gint64
+burrow_test_elapsed_ms (gint64 start)
+{
+  return (g_get_monotonic_time () - start) / 1000;
+}
+
 /* ---- UDP proxy ---- */
 
 struct _BurrowTestUdpProxy {

@@ -77,6 +77,8 @@ GSocket              *burrow_test_udp_socket       (const gchar *address,
 void                  burrow_test_run_until        (gboolean *flag,
                                                     guint     timeout_ms);
 void                  burrow_test_sleep            (guint     ms);
+/* milliseconds since @start, a g_get_monotonic_time () */
+gint64                burrow_test_elapsed_ms       (gint64    start);
 GInetSocketAddress   *burrow_test_inet_address     (const gchar *ip,
                                                     guint16      port);
 gchar                *burrow_test_address_to_string (GInetSocketAddress *address);

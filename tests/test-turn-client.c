@@ -6,14 +6,11 @@
  * Every test starts its own coturn on free ports (BURROW_TEST_KEEP_LOGS=1
  * keeps their logs); relayed data is in test-turn-data.c.
  */
-#include "burrow-test-util.h"
-#include <burrow/burrow-turn-client.h>
+#include "turn-fixture.h"
 
 #include <string.h>
 
-typedef struct {
-  BurrowTestTurnServer *server;
-} Fixture;
+typedef TurnFixture Fixture;
 
 static const BurrowTestTurnOptions plain_server = { 0 };
 static const BurrowTestTurnOptions tls_server = { .tls = TRUE };
@@ -22,60 +19,13 @@ static const BurrowTestTurnOptions rest_server = { .auth_secret = "burrow-rest-s
 static const BurrowTestTurnOptions stale_nonce_server = { .stale_nonce = 2 };
 static const BurrowTestTurnOptions short_lifetime_server = { .max_allocate_lifetime = 4 };
 
-static void
-fixture_setup (Fixture *f, gconstpointer data)
-{
-  g_autoptr(GError) error = NULL;
-
-  f->server = burrow_test_turnserver_start_full (data, &error);
-  g_assert_no_error (error);
-}
-
-static void
-fixture_teardown (Fixture *f, gconstpointer data)
-{
-  if (g_test_failed ())
-    burrow_test_turnserver_dump_log (f->server, 30);
-  g_clear_pointer (&f->server, burrow_test_turnserver_stop);
-}
-
 /* ---- helpers ---- */
-
-/* Loopback answers in microseconds: a short schedule (100, 200, 400, 800
- * ms, then 400 ms) keeps failures quick, about 1.9 s. */
-static BurrowTurnClient *
-client_new (BurrowTestTurnServer *server, BurrowTransport transport)
-{
-  guint16 port = transport == BURROW_TRANSPORT_TLS ? server->tls_port : server->port;
-  BurrowTurnClient *client = burrow_turn_client_new (server->address, port,
-      server->user, server->password);
-
-  g_object_set (client, "transport", transport, "local-address", "127.0.0.1",
-      "rto", 100, "max-requests", 5, "last-timeout-factor", 4, NULL);
-  if (transport == BURROW_TRANSPORT_TLS)
-    g_object_set (client, "tls-ca-file", server->cert_file, NULL);
-  return client;
-}
 
 /* Fails fast: three requests, 100 + 200 ms apart, then 200 ms. */
 static void
 client_set_impatient (BurrowTurnClient *client)
 {
   g_object_set (client, "rto", 100, "max-requests", 3, "last-timeout-factor", 2, NULL);
-}
-
-static BurrowRelayAllocation *
-allocate_ok (BurrowTurnClient *client, BurrowAllocateOptions *options)
-{
-  g_autoptr(GError) error = NULL;
-  BurrowRelayAllocation *allocation;
-
-  allocation = burrow_turn_client_allocate_sync (client, options, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (allocation);
-  g_assert_cmpint (burrow_relay_allocation_get_state (allocation), ==,
-      BURROW_RELAY_STATE_ALLOCATED);
-  return allocation;
 }
 
 static gchar *
@@ -120,12 +70,6 @@ wait_log (BurrowTestTurnServer *server, const gchar *needle, guint n, guint time
       g_get_monotonic_time () < deadline)
     burrow_test_sleep (20);
   g_assert_cmpuint (burrow_test_turnserver_count_log (server, needle), >=, n);
-}
-
-static gint64
-elapsed_ms (gint64 start)
-{
-  return (g_get_monotonic_time () - start) / 1000;
 }
 
 typedef struct {
@@ -177,8 +121,8 @@ events_disconnect (BurrowRelayAllocation *allocation, Events *events)
 static void
 check_allocate (Fixture *f, BurrowTransport transport)
 {
-  g_autoptr(BurrowTurnClient) client = client_new (f->server, transport);
-  g_autoptr(BurrowRelayAllocation) allocation = allocate_ok (client, NULL);
+  g_autoptr(BurrowTurnClient) client = turn_test_client_new (f->server, transport);
+  g_autoptr(BurrowRelayAllocation) allocation = turn_test_allocate_ok (client, NULL);
   BurrowRelayAllocation *again;
   g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
   g_autofree gchar *realm = NULL;
@@ -246,7 +190,7 @@ test_allocate_tls (Fixture *f, gconstpointer data)
 static void
 test_allocate_tls_untrusted_fails (Fixture *f, gconstpointer data)
 {
-  g_autoptr(BurrowTurnClient) client = client_new (f->server, BURROW_TRANSPORT_TLS);
+  g_autoptr(BurrowTurnClient) client = turn_test_client_new (f->server, BURROW_TRANSPORT_TLS);
   g_autoptr(BurrowRelayAllocation) allocation = NULL;
   g_autoptr(GError) error = NULL;
   gint64 start = g_get_monotonic_time ();
@@ -256,7 +200,7 @@ test_allocate_tls_untrusted_fails (Fixture *f, gconstpointer data)
   allocation = burrow_turn_client_allocate_sync (client, NULL, NULL, &error);
   g_assert_error (error, BURROW_TURN_ERROR, BURROW_TURN_ERROR_TLS);
   g_assert_null (allocation);
-  g_assert_cmpint (elapsed_ms (start), <, 5000);
+  g_assert_cmpint (burrow_test_elapsed_ms (start), <, 5000);
   g_assert_null (burrow_turn_client_get_allocation (client));
   g_assert_cmpuint (burrow_test_turnserver_count_log (f->server,
           "ALLOCATE processed, success"), ==, 0);
@@ -265,7 +209,7 @@ test_allocate_tls_untrusted_fails (Fixture *f, gconstpointer data)
 
   /* A certificate store that cannot be read fails at once, and says so,
    * rather than falling back to the system's. */
-  client = client_new (f->server, BURROW_TRANSPORT_TLS);
+  client = turn_test_client_new (f->server, BURROW_TRANSPORT_TLS);
   g_object_set (client, "tls-ca-file", "/nonexistent/burrow-ca.pem", NULL);
   allocation = burrow_turn_client_allocate_sync (client, NULL, NULL, &error);
   g_assert_error (error, BURROW_TURN_ERROR, BURROW_TURN_ERROR_TLS);
@@ -275,9 +219,9 @@ test_allocate_tls_untrusted_fails (Fixture *f, gconstpointer data)
   g_clear_error (&error);
 
   /* Trusting it explicitly works. */
-  client = client_new (f->server, BURROW_TRANSPORT_TLS);
+  client = turn_test_client_new (f->server, BURROW_TRANSPORT_TLS);
   g_object_set (client, "tls-ca-file", NULL, "tls-accept-invalid-certificates", TRUE, NULL);
-  allocation = allocate_ok (client, NULL);
+  allocation = turn_test_allocate_ok (client, NULL);
   assert_relayed_by (burrow_relay_allocation_get_relayed_address (allocation), f->server,
       "127.0.0.1");
 }
@@ -301,9 +245,9 @@ allocate_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 test_allocate_same_while_alive (Fixture *f, gconstpointer data)
 {
-  BurrowTurnClient *client = client_new (f->server, BURROW_TRANSPORT_UDP);
-  BurrowRelayAllocation *allocation = allocate_ok (client, NULL);
-  BurrowRelayAllocation *again = allocate_ok (client, NULL);
+  BurrowTurnClient *client = turn_test_client_new (f->server, BURROW_TRANSPORT_UDP);
+  BurrowRelayAllocation *allocation = turn_test_allocate_ok (client, NULL);
+  BurrowRelayAllocation *again = turn_test_allocate_ok (client, NULL);
   g_autoptr(BurrowTurnClient) owner = NULL;
   g_autoptr(BurrowTurnClient) second = NULL;
   AllocateResult r1 = { 0 }, r2 = { 0 };
@@ -337,7 +281,7 @@ test_allocate_same_while_alive (Fixture *f, gconstpointer data)
   g_assert_null (client);
 
   /* Two concurrent calls on a fresh client share one allocation. */
-  second = client_new (f->server, BURROW_TRANSPORT_UDP);
+  second = turn_test_client_new (f->server, BURROW_TRANSPORT_UDP);
   burrow_turn_client_allocate_async (second, NULL, NULL, allocate_done_cb, &r1);
   burrow_turn_client_allocate_async (second, NULL, NULL, allocate_done_cb, &r2);
   burrow_test_run_until (&r1.done, 5000);
@@ -361,8 +305,8 @@ test_allocate_even_port (Fixture *f, gconstpointer data)
   burrow_allocate_options_set_even_port (options, TRUE);
   /* Four, so that luck passes a broken client one time in sixteen. */
   for (i = 0; i < 4; i++) {
-    g_autoptr(BurrowTurnClient) client = client_new (f->server, BURROW_TRANSPORT_UDP);
-    g_autoptr(BurrowRelayAllocation) allocation = allocate_ok (client, options);
+    g_autoptr(BurrowTurnClient) client = turn_test_client_new (f->server, BURROW_TRANSPORT_UDP);
+    g_autoptr(BurrowRelayAllocation) allocation = turn_test_allocate_ok (client, options);
     GInetSocketAddress *relayed = burrow_relay_allocation_get_relayed_address (allocation);
 
     assert_relayed_by (relayed, f->server, "127.0.0.1");
@@ -377,9 +321,9 @@ test_allocate_reserve_and_token (Fixture *f, gconstpointer data)
 {
   g_autoptr(BurrowAllocateOptions) reserve = burrow_allocate_options_new ();
   g_autoptr(BurrowAllocateOptions) redeem = burrow_allocate_options_new ();
-  g_autoptr(BurrowTurnClient) first = client_new (f->server, BURROW_TRANSPORT_UDP);
-  g_autoptr(BurrowTurnClient) second = client_new (f->server, BURROW_TRANSPORT_UDP);
-  g_autoptr(BurrowTurnClient) third = client_new (f->server, BURROW_TRANSPORT_UDP);
+  g_autoptr(BurrowTurnClient) first = turn_test_client_new (f->server, BURROW_TRANSPORT_UDP);
+  g_autoptr(BurrowTurnClient) second = turn_test_client_new (f->server, BURROW_TRANSPORT_UDP);
+  g_autoptr(BurrowTurnClient) third = turn_test_client_new (f->server, BURROW_TRANSPORT_UDP);
   g_autoptr(BurrowRelayAllocation) rtp = NULL;
   g_autoptr(BurrowRelayAllocation) rtcp = NULL;
   g_autoptr(BurrowRelayAllocation) twice = NULL;
@@ -389,7 +333,7 @@ test_allocate_reserve_and_token (Fixture *f, gconstpointer data)
 
   burrow_allocate_options_set_even_port (reserve, TRUE);
   burrow_allocate_options_set_reserve_next_port (reserve, TRUE);
-  rtp = allocate_ok (first, reserve);
+  rtp = turn_test_allocate_ok (first, reserve);
   rtp_port = g_inet_socket_address_get_port (burrow_relay_allocation_get_relayed_address (rtp));
   g_assert_cmpuint (rtp_port % 2, ==, 0);
   token = burrow_relay_allocation_get_reservation_token (rtp);
@@ -397,7 +341,7 @@ test_allocate_reserve_and_token (Fixture *f, gconstpointer data)
 
   /* The token redeems the next port, on another client. */
   burrow_allocate_options_set_reservation_token (redeem, token);
-  rtcp = allocate_ok (second, redeem);
+  rtcp = turn_test_allocate_ok (second, redeem);
   assert_address (burrow_relay_allocation_get_relayed_address (rtcp), "127.0.0.1",
       rtp_port + 1);
 
@@ -413,10 +357,10 @@ static void
 test_allocate_ipv6 (Fixture *f, gconstpointer data)
 {
   g_autoptr(BurrowAllocateOptions) options = burrow_allocate_options_new ();
-  g_autoptr(BurrowTurnClient) v4 = client_new (f->server, BURROW_TRANSPORT_UDP);
+  g_autoptr(BurrowTurnClient) v4 = turn_test_client_new (f->server, BURROW_TRANSPORT_UDP);
   g_autoptr(BurrowTurnClient) v6 = burrow_turn_client_new ("::1", f->server->port,
       f->server->user, f->server->password);
-  g_autoptr(BurrowTurnClient) dual = client_new (f->server, BURROW_TRANSPORT_UDP);
+  g_autoptr(BurrowTurnClient) dual = turn_test_client_new (f->server, BURROW_TRANSPORT_UDP);
   g_autoptr(BurrowRelayAllocation) a = NULL;
   g_autoptr(BurrowRelayAllocation) b = NULL;
   g_autoptr(BurrowRelayAllocation) c = NULL;
@@ -425,7 +369,7 @@ test_allocate_ipv6 (Fixture *f, gconstpointer data)
 
   /* An IPv6 relay over IPv4 (RFC 6156 REQUESTED-ADDRESS-FAMILY). */
   burrow_allocate_options_set_family (options, BURROW_ADDRESS_FAMILY_IPV6);
-  a = allocate_ok (v4, options);
+  a = turn_test_allocate_ok (v4, options);
   assert_relayed_by (burrow_relay_allocation_get_relayed_address (a), f->server, "::1");
   mapped_ip = ip_of (burrow_relay_allocation_get_mapped_address (a));
   g_assert_cmpstr (mapped_ip, ==, "127.0.0.1");
@@ -433,7 +377,7 @@ test_allocate_ipv6 (Fixture *f, gconstpointer data)
 
   /* Over IPv6 without a family: IPv4, the RFC 6156 default. */
   g_object_set (v6, "local-address", "::1", "rto", 100, "max-requests", 5, NULL);
-  b = allocate_ok (v6, NULL);
+  b = turn_test_allocate_ok (v6, NULL);
   assert_relayed_by (burrow_relay_allocation_get_relayed_address (b), f->server, "127.0.0.1");
   mapped_ip = ip_of (burrow_relay_allocation_get_mapped_address (b));
   g_assert_cmpstr (mapped_ip, ==, "::1");
@@ -443,7 +387,7 @@ test_allocate_ipv6 (Fixture *f, gconstpointer data)
    * 8656 ADDITIONAL-ADDRESS-FAMILY (0x8000). coturn 4.6.1 knows only the
    * draft's 0x8032 and ignores it. */
   burrow_allocate_options_set_family (options, BURROW_ADDRESS_FAMILY_DUAL);
-  c = allocate_ok (dual, options);
+  c = turn_test_allocate_ok (dual, options);
   assert_relayed_by (burrow_relay_allocation_get_relayed_address (c), f->server, "127.0.0.1");
   additional = burrow_relay_allocation_get_additional_relayed_address (c);
   if (additional)
@@ -487,16 +431,16 @@ test_auth_rest_credentials (Fixture *f, gconstpointer data)
   g_assert_cmpint ((gint64) expiry, <=, now + 602);
   g_assert_true (g_str_has_suffix (username, ":burrow"));
 
-  client = client_new (f->server, BURROW_TRANSPORT_UDP);
+  client = turn_test_client_new (f->server, BURROW_TRANSPORT_UDP);
   burrow_turn_client_set_credentials (client, username, password);
-  allocation = allocate_ok (client, NULL);
+  allocation = turn_test_allocate_ok (client, NULL);
   g_clear_pointer (&username, g_free);
   g_clear_pointer (&password, g_free);
 
   /* Credentials that expired an hour ago are refused. */
   g_assert_true (burrow_turn_rest_credentials (f->server->auth_secret, "burrow", 600,
           now - 3600, &username, &password, &error));
-  late = client_new (f->server, BURROW_TRANSPORT_UDP);
+  late = turn_test_client_new (f->server, BURROW_TRANSPORT_UDP);
   burrow_turn_client_set_credentials (late, username, password);
   g_clear_object (&allocation);
   allocation = burrow_turn_client_allocate_sync (late, NULL, NULL, &error);
@@ -507,7 +451,7 @@ test_auth_rest_credentials (Fixture *f, gconstpointer data)
 static void
 check_refused (Fixture *f, const gchar *user, const gchar *password, const gchar *named)
 {
-  g_autoptr(BurrowTurnClient) client = client_new (f->server, BURROW_TRANSPORT_UDP);
+  g_autoptr(BurrowTurnClient) client = turn_test_client_new (f->server, BURROW_TRANSPORT_UDP);
   g_autoptr(BurrowRelayAllocation) allocation = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree gchar *server = g_strdup_printf ("127.0.0.1:%u", f->server->port);
@@ -518,7 +462,7 @@ check_refused (Fixture *f, const gchar *user, const gchar *password, const gchar
   g_assert_error (error, BURROW_TURN_ERROR, BURROW_TURN_ERROR_UNAUTHORIZED);
   g_assert_null (allocation);
   /* An answer, not a timeout, and not a retry loop. */
-  g_assert_cmpint (elapsed_ms (start), <, 1500);
+  g_assert_cmpint (burrow_test_elapsed_ms (start), <, 1500);
   g_test_message ("error: %s", error->message);
   g_assert_nonnull (strstr (error->message, server));
   if (named)
@@ -549,20 +493,10 @@ test_auth_missing_credentials (Fixture *f, gconstpointer data)
 }
 
 static void
-permission_to (BurrowRelayAllocation *allocation, const gchar *ip)
-{
-  g_autoptr(GInetAddress) peer = g_inet_address_new_from_string (ip);
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (burrow_relay_allocation_create_permission_sync (allocation, peer, NULL, &error));
-  g_assert_no_error (error);
-}
-
-static void
 test_auth_stale_nonce_transparent (Fixture *f, gconstpointer data)
 {
-  g_autoptr(BurrowTurnClient) client = client_new (f->server, BURROW_TRANSPORT_UDP);
-  g_autoptr(BurrowRelayAllocation) allocation = allocate_ok (client, NULL);
+  g_autoptr(BurrowTurnClient) client = turn_test_client_new (f->server, BURROW_TRANSPORT_UDP);
+  g_autoptr(BurrowRelayAllocation) allocation = turn_test_allocate_ok (client, NULL);
   g_autoptr(BurrowTestUdpPeer) peer = burrow_test_udp_peer_new ("127.0.0.1");
   g_autoptr(GInetSocketAddress) peer_address = burrow_test_udp_peer_get_address (peer);
   g_autoptr(GError) error = NULL;
@@ -572,7 +506,7 @@ test_auth_stale_nonce_transparent (Fixture *f, gconstpointer data)
   /* coturn's nonces live 2 s (checked with a one-second clock): each
    * operation below meets a stale one first. */
   burrow_test_sleep (3100);
-  permission_to (allocation, "127.0.0.1");
+  turn_test_permission_to (allocation, "127.0.0.1");
   burrow_test_sleep (3100);
   g_assert_true (burrow_relay_allocation_refresh_sync (allocation, NULL, &error));
   g_assert_no_error (error);
@@ -614,7 +548,7 @@ test_redirect_alternate_server (void)
 
   /* Told not to follow any. */
   {
-    g_autoptr(BurrowTurnClient) client = client_new (a, BURROW_TRANSPORT_UDP);
+    g_autoptr(BurrowTurnClient) client = turn_test_client_new (a, BURROW_TRANSPORT_UDP);
     g_autoptr(BurrowRelayAllocation) allocation = NULL;
 
     g_object_set (client, "max-redirects", 0, NULL);
@@ -626,8 +560,8 @@ test_redirect_alternate_server (void)
   }
 
   for (i = 0; i < G_N_ELEMENTS (transports); i++) {
-    g_autoptr(BurrowTurnClient) client = client_new (a, transports[i]);
-    g_autoptr(BurrowRelayAllocation) allocation = allocate_ok (client, NULL);
+    g_autoptr(BurrowTurnClient) client = turn_test_client_new (a, transports[i]);
+    g_autoptr(BurrowRelayAllocation) allocation = turn_test_allocate_ok (client, NULL);
     g_autoptr(GInetSocketAddress) server_address = NULL;
 
     g_test_message ("over %s", i == 0 ? "UDP" : "TCP");
@@ -670,12 +604,12 @@ test_redirect_loop_bounded (void)
   b = burrow_test_turnserver_start_full (&options_b, &error);
   g_assert_no_error (error);
 
-  client = client_new (a, BURROW_TRANSPORT_UDP);
+  client = turn_test_client_new (a, BURROW_TRANSPORT_UDP);
   start = g_get_monotonic_time ();
   allocation = burrow_turn_client_allocate_sync (client, NULL, NULL, &error);
   g_assert_error (error, BURROW_TURN_ERROR, BURROW_TURN_ERROR_TOO_MANY_REDIRECTS);
   g_assert_null (allocation);
-  g_assert_cmpint (elapsed_ms (start), <, 3000);
+  g_assert_cmpint (burrow_test_elapsed_ms (start), <, 3000);
   /* A, B, and at most max-redirects (3) hops in all. */
   g_assert_cmpuint (burrow_test_turnserver_count_log (a, "error 300") +
       burrow_test_turnserver_count_log (b, "error 300"), >=, 2);
@@ -690,7 +624,7 @@ static void
 test_refresh_on_demand (Fixture *f, gconstpointer data)
 {
   g_autoptr(BurrowAllocateOptions) options = burrow_allocate_options_new ();
-  g_autoptr(BurrowTurnClient) client = client_new (f->server, BURROW_TRANSPORT_UDP);
+  g_autoptr(BurrowTurnClient) client = turn_test_client_new (f->server, BURROW_TRANSPORT_UDP);
   g_autoptr(BurrowRelayAllocation) allocation = NULL;
   g_autoptr(GDateTime) before = NULL;
   g_autoptr(GError) error = NULL;
@@ -699,7 +633,7 @@ test_refresh_on_demand (Fixture *f, gconstpointer data)
 
   /* coturn grants 600 s to 3600 s: it raises shorter requests to 600. */
   burrow_allocate_options_set_lifetime (options, 1200);
-  allocation = allocate_ok (client, options);
+  allocation = turn_test_allocate_ok (client, options);
   g_assert_cmpuint (burrow_relay_allocation_get_lifetime (allocation), ==, 1200);
   events_connect (allocation, &events);
   before = g_date_time_ref (burrow_relay_allocation_get_expires_at (allocation));
@@ -724,7 +658,7 @@ static void
 test_refresh_auto_keeps_alive (Fixture *f, gconstpointer data)
 {
   g_autoptr(BurrowAllocateOptions) options = burrow_allocate_options_new ();
-  g_autoptr(BurrowTurnClient) client = client_new (f->server, BURROW_TRANSPORT_UDP);
+  g_autoptr(BurrowTurnClient) client = turn_test_client_new (f->server, BURROW_TRANSPORT_UDP);
   g_autoptr(BurrowRelayAllocation) allocation = NULL;
   g_autoptr(BurrowTestUdpPeer) peer = burrow_test_udp_peer_new ("127.0.0.1");
   g_autoptr(GInetSocketAddress) from = NULL;
@@ -736,11 +670,11 @@ test_refresh_auto_keeps_alive (Fixture *f, gconstpointer data)
    * requests of 600 s and more: a Refresh without LIFETIME (or with less
    * than 600) gets 600 s, whatever --max-allocate-lifetime says. */
   burrow_allocate_options_set_lifetime (options, 3600);
-  allocation = allocate_ok (client, options);
+  allocation = turn_test_allocate_ok (client, options);
   g_assert_true (burrow_relay_allocation_get_auto_refresh (allocation));
   g_assert_cmpuint (burrow_relay_allocation_get_lifetime (allocation), ==, 4);
   events_connect (allocation, &events);
-  permission_to (allocation, "127.0.0.1");
+  turn_test_permission_to (allocation, "127.0.0.1");
 
   burrow_test_sleep (12500);
   g_test_message ("%u refreshes, the last for %u s", events.refreshed, events.last_lifetime);
@@ -764,8 +698,8 @@ test_refresh_auto_keeps_alive (Fixture *f, gconstpointer data)
 static void
 test_refresh_off_expires (Fixture *f, gconstpointer data)
 {
-  g_autoptr(BurrowTurnClient) client = client_new (f->server, BURROW_TRANSPORT_UDP);
-  g_autoptr(BurrowRelayAllocation) allocation = allocate_ok (client, NULL);
+  g_autoptr(BurrowTurnClient) client = turn_test_client_new (f->server, BURROW_TRANSPORT_UDP);
+  g_autoptr(BurrowRelayAllocation) allocation = turn_test_allocate_ok (client, NULL);
   g_autoptr(GInetSocketAddress) peer = burrow_test_inet_address ("127.0.0.1", 9);
   g_autoptr(GError) error = NULL;
   Events events = { 0 };
@@ -773,13 +707,13 @@ test_refresh_off_expires (Fixture *f, gconstpointer data)
 
   burrow_relay_allocation_set_auto_refresh (allocation, FALSE);
   events_connect (allocation, &events);
-  permission_to (allocation, "127.0.0.1");
+  turn_test_permission_to (allocation, "127.0.0.1");
 
   /* Lifetime 4 s: expired within 4 s and a little. */
-  while (events.expired == 0 && elapsed_ms (start) < 7000)
+  while (events.expired == 0 && burrow_test_elapsed_ms (start) < 7000)
     burrow_test_sleep (50);
   g_assert_cmpuint (events.expired, ==, 1);
-  g_assert_cmpint (elapsed_ms (start), >=, 3000);
+  g_assert_cmpint (burrow_test_elapsed_ms (start), >=, 3000);
   g_assert_cmpuint (events.refreshed, ==, 0);
   g_assert_cmpint (burrow_relay_allocation_get_state (allocation), ==,
       BURROW_RELAY_STATE_EXPIRED);
@@ -819,10 +753,10 @@ wait_port_bindable (GInetSocketAddress *relayed)
 static void
 test_release_frees_server_side (Fixture *f, gconstpointer data)
 {
-  g_autoptr(BurrowTurnClient) client = client_new (f->server, BURROW_TRANSPORT_UDP);
-  g_autoptr(BurrowTurnClient) other = client_new (f->server, BURROW_TRANSPORT_UDP);
-  g_autoptr(BurrowRelayAllocation) allocation = allocate_ok (client, NULL);
-  g_autoptr(BurrowRelayAllocation) dropped = allocate_ok (other, NULL);
+  g_autoptr(BurrowTurnClient) client = turn_test_client_new (f->server, BURROW_TRANSPORT_UDP);
+  g_autoptr(BurrowTurnClient) other = turn_test_client_new (f->server, BURROW_TRANSPORT_UDP);
+  g_autoptr(BurrowRelayAllocation) allocation = turn_test_allocate_ok (client, NULL);
+  g_autoptr(BurrowRelayAllocation) dropped = turn_test_allocate_ok (other, NULL);
   g_autoptr(BurrowRelayAllocation) fresh = NULL;
   g_autoptr(BurrowTestUdpPeer) peer = burrow_test_udp_peer_new ("127.0.0.1");
   g_autoptr(GInetSocketAddress) relayed = NULL;
@@ -839,7 +773,7 @@ test_release_frees_server_side (Fixture *f, gconstpointer data)
   g_assert_false (port_bindable (dropped_relayed));
 
   /* Working before. */
-  permission_to (allocation, "127.0.0.1");
+  turn_test_permission_to (allocation, "127.0.0.1");
   burrow_test_udp_peer_send (peer, relayed, "before", 6);
   got = burrow_relay_allocation_receive_sync (allocation, NULL, 2000, NULL, NULL, &error);
   g_assert_no_error (error);
@@ -862,8 +796,8 @@ test_release_frees_server_side (Fixture *f, gconstpointer data)
   g_clear_object (&dropped);
   wait_port_bindable (dropped_relayed);
   for (i = 0; i < G_N_ELEMENTS (transports); i++) {
-    g_autoptr(BurrowTurnClient) closer = client_new (f->server, transports[i]);
-    g_autoptr(BurrowRelayAllocation) closed = allocate_ok (closer, NULL);
+    g_autoptr(BurrowTurnClient) closer = turn_test_client_new (f->server, transports[i]);
+    g_autoptr(BurrowRelayAllocation) closed = turn_test_allocate_ok (closer, NULL);
     g_autoptr(GInetSocketAddress) closed_relayed = g_object_ref (
         burrow_relay_allocation_get_relayed_address (closed));
 
@@ -875,7 +809,7 @@ test_release_frees_server_side (Fixture *f, gconstpointer data)
 
   /* And the client can allocate anew. */
   g_clear_object (&allocation);
-  fresh = allocate_ok (client, NULL);
+  fresh = turn_test_allocate_ok (client, NULL);
   assert_relayed_by (burrow_relay_allocation_get_relayed_address (fresh), f->server, "127.0.0.1");
 }
 
@@ -884,8 +818,8 @@ test_release_frees_server_side (Fixture *f, gconstpointer data)
 static void
 test_fault_server_stopped_udp (Fixture *f, gconstpointer data)
 {
-  g_autoptr(BurrowTurnClient) client = client_new (f->server, BURROW_TRANSPORT_UDP);
-  g_autoptr(BurrowRelayAllocation) allocation = allocate_ok (client, NULL);
+  g_autoptr(BurrowTurnClient) client = turn_test_client_new (f->server, BURROW_TRANSPORT_UDP);
+  g_autoptr(BurrowRelayAllocation) allocation = turn_test_allocate_ok (client, NULL);
   g_autoptr(GError) error = NULL;
   Events events = { 0 };
   gint64 start;
@@ -898,7 +832,7 @@ test_fault_server_stopped_udp (Fixture *f, gconstpointer data)
   g_assert_false (burrow_relay_allocation_refresh_sync (allocation, NULL, &error));
   g_assert_error (error, BURROW_TURN_ERROR, BURROW_TURN_ERROR_TIMEOUT);
   /* Three requests: 100 + 200 + 200 ms. */
-  g_assert_cmpint (elapsed_ms (start), <, 3000);
+  g_assert_cmpint (burrow_test_elapsed_ms (start), <, 3000);
   g_assert_cmpint (burrow_relay_allocation_get_state (allocation), ==,
       BURROW_RELAY_STATE_FAILED);
   burrow_test_sleep (100);
@@ -920,14 +854,14 @@ test_fault_unreachable_auto_refresh (Fixture *f, gconstpointer data)
   gint64 start;
 
   client_set_impatient (client);
-  allocation = allocate_ok (client, NULL);
+  allocation = turn_test_allocate_ok (client, NULL);
   events_connect (allocation, &events);
   g_assert_cmpuint (burrow_relay_allocation_get_lifetime (allocation), ==, 4);
 
   /* Nothing passes any more: the refresh due at 2 s times out. */
   burrow_test_udp_proxy_set_blackhole (proxy, TRUE);
   start = g_get_monotonic_time ();
-  while (events.errors == 0 && elapsed_ms (start) < 6000)
+  while (events.errors == 0 && burrow_test_elapsed_ms (start) < 6000)
     burrow_test_sleep (50);
   g_assert_cmpuint (events.errors, ==, 1);
   g_assert_error (events.error, BURROW_TURN_ERROR, BURROW_TURN_ERROR_TIMEOUT);
@@ -940,20 +874,20 @@ test_fault_unreachable_auto_refresh (Fixture *f, gconstpointer data)
 static void
 check_connection_lost (Fixture *f, BurrowTransport transport)
 {
-  g_autoptr(BurrowTurnClient) client = client_new (f->server, transport);
-  g_autoptr(BurrowRelayAllocation) allocation = allocate_ok (client, NULL);
+  g_autoptr(BurrowTurnClient) client = turn_test_client_new (f->server, transport);
+  g_autoptr(BurrowRelayAllocation) allocation = turn_test_allocate_ok (client, NULL);
   g_autoptr(GInetSocketAddress) peer = burrow_test_inet_address ("127.0.0.1", 9);
   g_autoptr(GError) error = NULL;
   Events events = { 0 };
   gint64 start;
 
   events_connect (allocation, &events);
-  permission_to (allocation, "127.0.0.1");
+  turn_test_permission_to (allocation, "127.0.0.1");
   burrow_test_turnserver_terminate (f->server);
 
   /* No request needed: the connection's end says it. */
   start = g_get_monotonic_time ();
-  while (events.errors == 0 && elapsed_ms (start) < 3000)
+  while (events.errors == 0 && burrow_test_elapsed_ms (start) < 3000)
     burrow_test_sleep (20);
   g_assert_cmpuint (events.errors, ==, 1);
   g_assert_error (events.error, BURROW_TURN_ERROR, BURROW_TURN_ERROR_CONNECTION_LOST);
@@ -967,7 +901,7 @@ check_connection_lost (Fixture *f, BurrowTransport transport)
   start = g_get_monotonic_time ();
   g_assert_false (burrow_relay_allocation_refresh_sync (allocation, NULL, &error));
   g_assert_nonnull (error);
-  g_assert_cmpint (elapsed_ms (start), <, 3000);
+  g_assert_cmpint (burrow_test_elapsed_ms (start), <, 3000);
   events_disconnect (allocation, &events);
 }
 
@@ -984,7 +918,7 @@ test_fault_server_stopped_tls (Fixture *f, gconstpointer data)
 }
 
 #define ADD(path, options, func) \
-  g_test_add (path, Fixture, options, fixture_setup, func, fixture_teardown)
+  g_test_add (path, Fixture, options, turn_fixture_setup, func, turn_fixture_teardown)
 
 int
 main (int argc, char **argv)

@@ -4,84 +4,17 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include "burrow-test-util.h"
-#include <burrow/burrow-turn-client.h>
+#include "turn-fixture.h"
 
 #include <string.h>
 
-typedef struct {
-  BurrowTestTurnServer *server;
-} Fixture;
+typedef TurnFixture Fixture;
 
 static const BurrowTestTurnOptions plain_server = { 0 };
 static const BurrowTestTurnOptions ipv6_server = { .ipv6 = TRUE };
 static const BurrowTestTurnOptions tls_server = { .tls = TRUE };
 
-static void
-fixture_setup (Fixture *f, gconstpointer data)
-{
-  g_autoptr(GError) error = NULL;
-
-  f->server = burrow_test_turnserver_start_full (data, &error);
-  g_assert_no_error (error);
-}
-
-static void
-fixture_teardown (Fixture *f, gconstpointer data)
-{
-  if (g_test_failed ())
-    burrow_test_turnserver_dump_log (f->server, 30);
-  g_clear_pointer (&f->server, burrow_test_turnserver_stop);
-}
-
 /* ---- helpers ---- */
-
-static BurrowTurnClient *
-client_new_to (BurrowTestTurnServer *server, guint16 port, BurrowTransport transport)
-{
-  BurrowTurnClient *client = burrow_turn_client_new ("127.0.0.1", port, server->user,
-      server->password);
-
-  g_object_set (client, "transport", transport, "local-address", "127.0.0.1",
-      "rto", 100, "max-requests", 5, "last-timeout-factor", 4, NULL);
-  return client;
-}
-
-static BurrowTurnClient *
-client_new (BurrowTestTurnServer *server, BurrowTransport transport)
-{
-  BurrowTurnClient *client;
-
-  if (transport != BURROW_TRANSPORT_TLS)
-    return client_new_to (server, server->port, transport);
-  client = client_new_to (server, server->tls_port, transport);
-  g_object_set (client, "tls-ca-file", server->cert_file, NULL);
-  return client;
-}
-
-static BurrowRelayAllocation *
-allocate_ok (BurrowTurnClient *client, BurrowAllocateOptions *options)
-{
-  g_autoptr(GError) error = NULL;
-  BurrowRelayAllocation *allocation;
-
-  allocation = burrow_turn_client_allocate_sync (client, options, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (allocation);
-  g_assert_cmpint (burrow_relay_allocation_get_state (allocation), ==,
-      BURROW_RELAY_STATE_ALLOCATED);
-  return allocation;
-}
-
-static void
-permission_to (BurrowRelayAllocation *allocation, const gchar *ip)
-{
-  g_autoptr(GInetAddress) peer = g_inet_address_new_from_string (ip);
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (burrow_relay_allocation_create_permission_sync (allocation, peer, NULL, &error));
-  g_assert_no_error (error);
-}
 
 static gboolean
 has_permission (BurrowRelayAllocation *allocation, const gchar *ip)
@@ -155,12 +88,6 @@ relay_expect (BurrowRelayAllocation *allocation, GInetSocketAddress *peer, const
   assert_same_address (from, peer);
 }
 
-static gint64
-elapsed_ms (gint64 start)
-{
-  return (g_get_monotonic_time () - start) / 1000;
-}
-
 /* What data-received delivered. */
 typedef struct {
   GPtrArray *texts;
@@ -223,8 +150,8 @@ static void
 test_server_forgot_allocation (Fixture *f, gconstpointer data)
 {
   BurrowTestTurnOptions options = { 0, };
-  g_autoptr(BurrowTurnClient) client = client_new (f->server, BURROW_TRANSPORT_UDP);
-  g_autoptr(BurrowRelayAllocation) allocation = allocate_ok (client, NULL);
+  g_autoptr(BurrowTurnClient) client = turn_test_client_new (f->server, BURROW_TRANSPORT_UDP);
+  g_autoptr(BurrowRelayAllocation) allocation = turn_test_allocate_ok (client, NULL);
   g_autoptr(GInetAddress) peer = g_inet_address_new_from_string ("127.0.0.1");
   g_autoptr(GError) error = NULL;
   ErrorSeen seen = { 0, NULL };
@@ -260,9 +187,9 @@ test_send_indication (Fixture *f, gconstpointer data)
 {
   g_autoptr(BurrowTestUdpProxy) proxy = burrow_test_udp_proxy_new (f->server->address,
       f->server->port);
-  g_autoptr(BurrowTurnClient) client = client_new_to (f->server,
+  g_autoptr(BurrowTurnClient) client = turn_test_client_new_to (f->server,
       burrow_test_udp_proxy_get_port (proxy), BURROW_TRANSPORT_UDP);
-  g_autoptr(BurrowRelayAllocation) allocation = allocate_ok (client, NULL);
+  g_autoptr(BurrowRelayAllocation) allocation = turn_test_allocate_ok (client, NULL);
   g_autoptr(BurrowTestUdpPeer) peer = burrow_test_udp_peer_new ("127.0.0.1");
   g_autoptr(GInetSocketAddress) peer_address = burrow_test_udp_peer_get_address (peer);
   GInetSocketAddress *relayed = burrow_relay_allocation_get_relayed_address (allocation);
@@ -276,7 +203,7 @@ test_send_indication (Fixture *f, gconstpointer data)
   guint i;
 
   g_assert_false (has_permission (allocation, "127.0.0.1"));
-  permission_to (allocation, "127.0.0.1");
+  turn_test_permission_to (allocation, "127.0.0.1");
   g_assert_true (has_permission (allocation, "127.0.0.1"));
   g_object_get (allocation, "permitted-peers", &permitted, NULL);
   g_assert_nonnull (permitted);
@@ -325,9 +252,9 @@ test_channel (Fixture *f, gconstpointer data)
 {
   g_autoptr(BurrowTestUdpProxy) proxy = burrow_test_udp_proxy_new (f->server->address,
       f->server->port);
-  g_autoptr(BurrowTurnClient) client = client_new_to (f->server,
+  g_autoptr(BurrowTurnClient) client = turn_test_client_new_to (f->server,
       burrow_test_udp_proxy_get_port (proxy), BURROW_TRANSPORT_UDP);
-  g_autoptr(BurrowRelayAllocation) allocation = allocate_ok (client, NULL);
+  g_autoptr(BurrowRelayAllocation) allocation = turn_test_allocate_ok (client, NULL);
   g_autoptr(BurrowTestUdpPeer) peer = burrow_test_udp_peer_new ("127.0.0.1");
   g_autoptr(BurrowTestUdpPeer) peer2 = burrow_test_udp_peer_new ("127.0.0.1");
   g_autoptr(GInetSocketAddress) peer_address = burrow_test_udp_peer_get_address (peer);
@@ -368,9 +295,9 @@ test_auto_bind_channels (Fixture *f, gconstpointer data)
 {
   g_autoptr(BurrowTestUdpProxy) proxy = burrow_test_udp_proxy_new (f->server->address,
       f->server->port);
-  g_autoptr(BurrowTurnClient) client = client_new_to (f->server,
+  g_autoptr(BurrowTurnClient) client = turn_test_client_new_to (f->server,
       burrow_test_udp_proxy_get_port (proxy), BURROW_TRANSPORT_UDP);
-  g_autoptr(BurrowRelayAllocation) allocation = allocate_ok (client, NULL);
+  g_autoptr(BurrowRelayAllocation) allocation = turn_test_allocate_ok (client, NULL);
   g_autoptr(BurrowTestUdpPeer) peer = burrow_test_udp_peer_new ("127.0.0.1");
   g_autoptr(GInetSocketAddress) peer_address = burrow_test_udp_peer_get_address (peer);
   GInetSocketAddress *relayed = burrow_relay_allocation_get_relayed_address (allocation);
@@ -379,13 +306,13 @@ test_auto_bind_channels (Fixture *f, gconstpointer data)
 
   g_assert_false (burrow_relay_allocation_get_auto_bind_channels (allocation));
   burrow_relay_allocation_set_auto_bind_channels (allocation, TRUE);
-  permission_to (allocation, "127.0.0.1");
+  turn_test_permission_to (allocation, "127.0.0.1");
   send_ok (allocation, peer_address, "first");
   peer_expect (peer, "first", relayed);
 
   start = g_get_monotonic_time ();
   while (burrow_relay_allocation_get_channel (allocation, peer_address) == 0 &&
-      elapsed_ms (start) < 2000)
+      burrow_test_elapsed_ms (start) < 2000)
     burrow_test_sleep (20);
   g_assert_cmpuint (burrow_relay_allocation_get_channel (allocation, peer_address), >=, 0x4000);
   before = burrow_test_udp_proxy_get_channel_data (proxy, TRUE);
@@ -397,17 +324,17 @@ test_auto_bind_channels (Fixture *f, gconstpointer data)
 static void
 check_two_allocations (Fixture *f, BurrowTransport transport)
 {
-  g_autoptr(BurrowTurnClient) client_a = client_new (f->server, transport);
-  g_autoptr(BurrowTurnClient) client_b = client_new (f->server, transport);
-  g_autoptr(BurrowRelayAllocation) a = allocate_ok (client_a, NULL);
-  g_autoptr(BurrowRelayAllocation) b = allocate_ok (client_b, NULL);
+  g_autoptr(BurrowTurnClient) client_a = turn_test_client_new (f->server, transport);
+  g_autoptr(BurrowTurnClient) client_b = turn_test_client_new (f->server, transport);
+  g_autoptr(BurrowRelayAllocation) a = turn_test_allocate_ok (client_a, NULL);
+  g_autoptr(BurrowRelayAllocation) b = turn_test_allocate_ok (client_b, NULL);
   GInetSocketAddress *relayed_a = burrow_relay_allocation_get_relayed_address (a);
   GInetSocketAddress *relayed_b = burrow_relay_allocation_get_relayed_address (b);
   guint i;
 
   /* Both relay on 127.0.0.1: one permission each covers the other. */
-  permission_to (a, "127.0.0.1");
-  permission_to (b, "127.0.0.1");
+  turn_test_permission_to (a, "127.0.0.1");
+  turn_test_permission_to (b, "127.0.0.1");
 
   /* A by Send indication, B over a channel. */
   for (i = 0; i < 3; i++)
@@ -456,14 +383,14 @@ test_two_allocations_tls (Fixture *f, gconstpointer data)
 static void
 check_idle_connection_survives (Fixture *f, BurrowTransport transport)
 {
-  g_autoptr(BurrowTurnClient) client = client_new (f->server, transport);
-  g_autoptr(BurrowRelayAllocation) allocation = allocate_ok (client, NULL);
+  g_autoptr(BurrowTurnClient) client = turn_test_client_new (f->server, transport);
+  g_autoptr(BurrowRelayAllocation) allocation = turn_test_allocate_ok (client, NULL);
   g_autoptr(BurrowTestUdpPeer) peer = burrow_test_udp_peer_new ("127.0.0.1");
   g_autoptr(GInetSocketAddress) peer_address = burrow_test_udp_peer_get_address (peer);
   GInetSocketAddress *relayed = burrow_relay_allocation_get_relayed_address (allocation);
   g_autoptr(GError) error = NULL;
 
-  permission_to (allocation, "127.0.0.1");
+  turn_test_permission_to (allocation, "127.0.0.1");
   burrow_test_sleep (5000);
   g_assert_cmpint (burrow_relay_allocation_get_state (allocation), ==,
       BURROW_RELAY_STATE_ALLOCATED);
@@ -491,7 +418,7 @@ static void
 test_ipv6_relay (Fixture *f, gconstpointer data)
 {
   g_autoptr(BurrowAllocateOptions) options = burrow_allocate_options_new ();
-  g_autoptr(BurrowTurnClient) client = client_new (f->server, BURROW_TRANSPORT_UDP);
+  g_autoptr(BurrowTurnClient) client = turn_test_client_new (f->server, BURROW_TRANSPORT_UDP);
   g_autoptr(BurrowRelayAllocation) allocation = NULL;
   g_autoptr(BurrowTestUdpPeer) peer = burrow_test_udp_peer_new ("::1");
   g_autoptr(GInetSocketAddress) peer_address = burrow_test_udp_peer_get_address (peer);
@@ -500,12 +427,12 @@ test_ipv6_relay (Fixture *f, gconstpointer data)
   GInetSocketAddress *relayed;
 
   burrow_allocate_options_set_family (options, BURROW_ADDRESS_FAMILY_IPV6);
-  allocation = allocate_ok (client, options);
+  allocation = turn_test_allocate_ok (client, options);
   relayed = burrow_relay_allocation_get_relayed_address (allocation);
   g_assert_cmpint (g_inet_address_get_family (g_inet_socket_address_get_address (relayed)), ==,
       G_SOCKET_FAMILY_IPV6);
 
-  permission_to (allocation, "::1");
+  turn_test_permission_to (allocation, "::1");
   g_assert_true (has_permission (allocation, "::1"));
   send_ok (allocation, peer_address, "six");
   peer_expect (peer, "six", relayed);
@@ -529,8 +456,8 @@ test_ipv6_relay (Fixture *f, gconstpointer data)
 static void
 test_no_permission (Fixture *f, gconstpointer data)
 {
-  g_autoptr(BurrowTurnClient) client = client_new (f->server, BURROW_TRANSPORT_UDP);
-  g_autoptr(BurrowRelayAllocation) allocation = allocate_ok (client, NULL);
+  g_autoptr(BurrowTurnClient) client = turn_test_client_new (f->server, BURROW_TRANSPORT_UDP);
+  g_autoptr(BurrowRelayAllocation) allocation = turn_test_allocate_ok (client, NULL);
   g_autoptr(BurrowTestUdpPeer) stranger = burrow_test_udp_peer_new ("127.0.0.1");
   g_autoptr(BurrowTestUdpPeer) friend = burrow_test_udp_peer_new ("127.0.0.2");
   g_autoptr(GInetSocketAddress) stranger_address = burrow_test_udp_peer_get_address (stranger);
@@ -571,7 +498,7 @@ test_no_permission (Fixture *f, gconstpointer data)
   got = burrow_relay_allocation_receive_sync (allocation, NULL, 700, &from, NULL, &error);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
   g_assert_null (got);
-  g_assert_cmpint (elapsed_ms (start), >=, 600);
+  g_assert_cmpint (burrow_test_elapsed_ms (start), >=, 600);
   g_clear_error (&error);
   g_assert_cmpuint (received.texts->len, ==, 0);
 
@@ -626,8 +553,8 @@ joined (GPtrArray *texts)
 static void
 test_subscribe_per_peer (Fixture *f, gconstpointer data)
 {
-  g_autoptr(BurrowTurnClient) client = client_new (f->server, BURROW_TRANSPORT_UDP);
-  g_autoptr(BurrowRelayAllocation) allocation = allocate_ok (client, NULL);
+  g_autoptr(BurrowTurnClient) client = turn_test_client_new (f->server, BURROW_TRANSPORT_UDP);
+  g_autoptr(BurrowRelayAllocation) allocation = turn_test_allocate_ok (client, NULL);
   g_autoptr(BurrowTestUdpPeer) peer_a = burrow_test_udp_peer_new ("127.0.0.1");
   g_autoptr(BurrowTestUdpPeer) peer_b = burrow_test_udp_peer_new ("127.0.0.1");
   g_autoptr(BurrowTestUdpPeer) peer_c = burrow_test_udp_peer_new ("127.0.0.2");
@@ -642,8 +569,8 @@ test_subscribe_per_peer (Fixture *f, gconstpointer data)
   guint id_a, id_c;
   gint64 start;
 
-  permission_to (allocation, "127.0.0.1");
-  permission_to (allocation, "127.0.0.2");
+  turn_test_permission_to (allocation, "127.0.0.1");
+  turn_test_permission_to (allocation, "127.0.0.2");
   /* A by address and port; C by address (port 0: any port of that IP). */
   id_a = burrow_relay_allocation_subscribe (allocation, address_a, subscriber_cb, &sub_a,
       subscriber_destroy);
@@ -659,7 +586,7 @@ test_subscribe_per_peer (Fixture *f, gconstpointer data)
   /* B, which nobody subscribed to, is there to receive. */
   relay_expect (allocation, address_b, "b1");
   start = g_get_monotonic_time ();
-  while ((sub_a.texts->len < 2 || sub_c.texts->len < 1) && elapsed_ms (start) < 2000)
+  while ((sub_a.texts->len < 2 || sub_c.texts->len < 1) && burrow_test_elapsed_ms (start) < 2000)
     burrow_test_sleep (20);
   burrow_test_sleep (100);
   a_texts = joined (sub_a.texts);
@@ -710,8 +637,8 @@ cancel_cb (gpointer user_data)
 static void
 test_receive_timeout (Fixture *f, gconstpointer data)
 {
-  g_autoptr(BurrowTurnClient) client = client_new (f->server, BURROW_TRANSPORT_UDP);
-  g_autoptr(BurrowRelayAllocation) allocation = allocate_ok (client, NULL);
+  g_autoptr(BurrowTurnClient) client = turn_test_client_new (f->server, BURROW_TRANSPORT_UDP);
+  g_autoptr(BurrowRelayAllocation) allocation = turn_test_allocate_ok (client, NULL);
   g_autoptr(BurrowTestUdpPeer) peer = burrow_test_udp_peer_new ("127.0.0.1");
   g_autoptr(BurrowTestUdpPeer) other = burrow_test_udp_peer_new ("127.0.0.1");
   g_autoptr(GInetSocketAddress) peer_address = burrow_test_udp_peer_get_address (peer);
@@ -722,15 +649,15 @@ test_receive_timeout (Fixture *f, gconstpointer data)
   ReceiveResult r = { 0 };
   gint64 start;
 
-  permission_to (allocation, "127.0.0.1");
+  turn_test_permission_to (allocation, "127.0.0.1");
 
   /* Nothing at all. */
   start = g_get_monotonic_time ();
   got = burrow_relay_allocation_receive_sync (allocation, NULL, 300, NULL, NULL, &error);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
   g_assert_null (got);
-  g_assert_cmpint (elapsed_ms (start), >=, 250);
-  g_assert_cmpint (elapsed_ms (start), <, 2000);
+  g_assert_cmpint (burrow_test_elapsed_ms (start), >=, 250);
+  g_assert_cmpint (burrow_test_elapsed_ms (start), <, 2000);
   g_clear_error (&error);
 
   /* Another peer's data does not answer a receive for this one. */
@@ -741,7 +668,7 @@ test_receive_timeout (Fixture *f, gconstpointer data)
   burrow_test_run_until (&r.done, 3000);
   g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
   g_assert_null (r.data);
-  g_assert_cmpint (elapsed_ms (start), >=, 350);
+  g_assert_cmpint (burrow_test_elapsed_ms (start), >=, 350);
   g_clear_error (&r.error);
 
   /* No timeout: only the cancellable ends it. */
@@ -752,7 +679,7 @@ test_receive_timeout (Fixture *f, gconstpointer data)
   g_timeout_add (300, cancel_cb, cancellable);
   burrow_test_run_until (&r.done, 3000);
   g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  g_assert_cmpint (elapsed_ms (start), >=, 250);
+  g_assert_cmpint (burrow_test_elapsed_ms (start), >=, 250);
   g_clear_error (&r.error);
 
   /* Queued before the call: returned at once. */
@@ -762,7 +689,7 @@ test_receive_timeout (Fixture *f, gconstpointer data)
   got = burrow_relay_allocation_receive_sync (allocation, peer_address, 2000, NULL, NULL, &error);
   g_assert_no_error (error);
   assert_text (got, "queued");
-  g_assert_cmpint (elapsed_ms (start), <, 500);
+  g_assert_cmpint (burrow_test_elapsed_ms (start), <, 500);
   g_clear_pointer (&got, g_bytes_unref);
   /* And the other peer's, still queued, for whoever asks for any. */
   got = burrow_relay_allocation_receive_sync (allocation, NULL, 100, NULL, NULL, &error);
@@ -773,8 +700,8 @@ test_receive_timeout (Fixture *f, gconstpointer data)
 static void
 test_receive_queue_overflow (Fixture *f, gconstpointer data)
 {
-  g_autoptr(BurrowTurnClient) client = client_new (f->server, BURROW_TRANSPORT_UDP);
-  g_autoptr(BurrowRelayAllocation) allocation = allocate_ok (client, NULL);
+  g_autoptr(BurrowTurnClient) client = turn_test_client_new (f->server, BURROW_TRANSPORT_UDP);
+  g_autoptr(BurrowRelayAllocation) allocation = turn_test_allocate_ok (client, NULL);
   g_autoptr(BurrowTestUdpPeer) peer = burrow_test_udp_peer_new ("127.0.0.1");
   GInetSocketAddress *relayed = burrow_relay_allocation_get_relayed_address (allocation);
   g_autoptr(GError) error = NULL;
@@ -783,7 +710,7 @@ test_receive_queue_overflow (Fixture *f, gconstpointer data)
   guint i;
 
   g_object_set (allocation, "receive-queue-size", 4, NULL);
-  permission_to (allocation, "127.0.0.1");
+  turn_test_permission_to (allocation, "127.0.0.1");
   /* The queue exists once receive has been called. */
   got = burrow_relay_allocation_receive_sync (allocation, NULL, 50, NULL, NULL, &error);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
@@ -796,7 +723,7 @@ test_receive_queue_overflow (Fixture *f, gconstpointer data)
   }
   start = g_get_monotonic_time ();
   while (burrow_relay_allocation_get_dropped_packets (allocation) < 6 &&
-      elapsed_ms (start) < 2000)
+      burrow_test_elapsed_ms (start) < 2000)
     burrow_test_sleep (20);
   burrow_test_sleep (100);
   /* The oldest six made room for the newest four. */
@@ -845,7 +772,7 @@ inject_dropped (BurrowTestUdpProxy *proxy, BurrowTurnClient *client,
 
   g_test_message ("injecting %s", what);
   g_assert_true (burrow_test_udp_proxy_inject (proxy, bytes, len));
-  while (dropped_total (client, allocation) == before && elapsed_ms (start) < 1000)
+  while (dropped_total (client, allocation) == before && burrow_test_elapsed_ms (start) < 1000)
     burrow_test_sleep (10);
   if (dropped_total (client, allocation) == before)
     g_test_message ("not counted as dropped: %s", what);
@@ -857,9 +784,9 @@ test_garbage_dropped (Fixture *f, gconstpointer data)
 {
   g_autoptr(BurrowTestUdpProxy) proxy = burrow_test_udp_proxy_new (f->server->address,
       f->server->port);
-  g_autoptr(BurrowTurnClient) client = client_new_to (f->server,
+  g_autoptr(BurrowTurnClient) client = turn_test_client_new_to (f->server,
       burrow_test_udp_proxy_get_port (proxy), BURROW_TRANSPORT_UDP);
-  g_autoptr(BurrowRelayAllocation) allocation = allocate_ok (client, NULL);
+  g_autoptr(BurrowRelayAllocation) allocation = turn_test_allocate_ok (client, NULL);
   g_autoptr(BurrowTestUdpPeer) peer = burrow_test_udp_peer_new ("127.0.0.1");
   g_autoptr(GInetSocketAddress) peer_address = burrow_test_udp_peer_get_address (peer);
   g_autoptr(GInetSocketAddress) stranger = burrow_test_inet_address ("127.0.0.3", 4444);
@@ -877,7 +804,7 @@ test_garbage_dropped (Fixture *f, gconstpointer data)
   guint16 channel;
   Received received = { 0 };
 
-  permission_to (allocation, "127.0.0.1");
+  turn_test_permission_to (allocation, "127.0.0.1");
   channel = bind_ok (allocation, peer_address);
   received_connect (allocation, &received);
   g_assert_nonnull (burrow_test_udp_proxy_get_client (proxy));
@@ -914,7 +841,7 @@ test_garbage_dropped (Fixture *f, gconstpointer data)
     g_test_message ("injecting a Data indication from another address");
     burrow_test_udp_peer_send (spoofer, burrow_test_udp_proxy_get_client (proxy),
         g_bytes_get_data (spoofed, NULL), g_bytes_get_size (spoofed));
-    while (dropped_total (client, allocation) == before && elapsed_ms (start) < 1000)
+    while (dropped_total (client, allocation) == before && burrow_test_elapsed_ms (start) < 1000)
       burrow_test_sleep (10);
     g_assert_cmpuint (dropped_total (client, allocation), >, before);
   }
@@ -934,7 +861,7 @@ test_garbage_dropped (Fixture *f, gconstpointer data)
 }
 
 #define ADD(path, options, func) \
-  g_test_add (path, Fixture, options, fixture_setup, func, fixture_teardown)
+  g_test_add (path, Fixture, options, turn_fixture_setup, func, turn_fixture_teardown)
 
 int
 main (int argc, char **argv)

@@ -361,10 +361,8 @@ burrow_agent_checks_start (BurrowAgentStream *s)
   if (!stream_ready_for_checks (s))
     return;
   /* RFC 8445 6.1.1: an ICE-lite agent is always controlled */
-  if (!s->agent->full_mode && s->agent->controlling) {
-    s->agent->controlling = FALSE;
-    burrow_agent_notify_controlling (s->agent);
-  }
+  if (!s->agent->full_mode)
+    burrow_agent_set_controlling (s->agent, FALSE);
   unfreeze (s, NULL);
   for (i = 0; i < s->components->len; i++) {
     BurrowAgentComponent *c = s->components->pdata[i];
@@ -687,8 +685,8 @@ schedule_nomination (BurrowAgentComponent *c)
 
 /* After a role switch: a new controlling agent nominates the working
  * pairs nobody nominated yet. */
-void
-burrow_agent_role_changed (BurrowAgent *agent)
+static void
+role_changed (BurrowAgent *agent)
 {
   guint i, j;
 
@@ -706,6 +704,18 @@ burrow_agent_role_changed (BurrowAgent *agent)
         schedule_nomination (c);
     }
   }
+}
+
+/* Takes a role: when it changes, pair priorities follow (they depend on
+ * it), controlling-mode is notified, and a new controlling agent nominates
+ * the pairs that work. */
+void
+burrow_agent_set_controlling (BurrowAgent *agent, gboolean controlling)
+{
+  if (agent->controlling == !!controlling)
+    return;
+  agent->controlling = !!controlling;
+  role_changed (agent);
 }
 
 gboolean
@@ -811,10 +821,7 @@ check_answered (BurrowAgentTransaction *t, BurrowAgentBase *base, BurrowStunMess
       /* RFC 8445 7.2.5.1: switch to the role opposite to the one the
        * check was sent in, unless a request from the peer already made
        * us switch, and check again */
-      if (agent->controlling == t->controlling) {
-        agent->controlling = !t->controlling;
-        burrow_agent_role_changed (agent);
-      }
+      burrow_agent_set_controlling (agent, !t->controlling);
       pair->state = BURROW_PAIR_WAITING;
       burrow_agent_pair_trigger (pair);
       return;

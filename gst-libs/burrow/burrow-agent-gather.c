@@ -548,10 +548,8 @@ burrow_agent_gather_stream (BurrowAgentStream *s, GError **error)
   guint i, j, opened = 0;
 
   /* RFC 8445 6.1.1: an ICE-lite agent is always controlled */
-  if (!s->agent->full_mode && s->agent->controlling) {
-    s->agent->controlling = FALSE;
-    burrow_agent_notify_controlling (s->agent);
-  }
+  if (!s->agent->full_mode)
+    burrow_agent_set_controlling (s->agent, FALSE);
   s->gathering = TRUE;
   s->gathering_done = FALSE;
   /* one pending step that ends after the synchronous part below */

@@ -62,18 +62,17 @@ role_conflict (BurrowAgent *agent, BurrowStunMessage *request)
       burrow_stun_message_get_uint64 (request, BURROW_STUN_ATTRIBUTE_ICE_CONTROLLING, &theirs)) {
     if (agent->tie_breaker >= theirs)
       return TRUE;
-    agent->controlling = FALSE;
     conflict = TRUE;
   } else if (!agent->controlling &&
       burrow_stun_message_get_uint64 (request, BURROW_STUN_ATTRIBUTE_ICE_CONTROLLED, &theirs)) {
     if (agent->tie_breaker < theirs)
       return TRUE;
-    agent->controlling = TRUE;
     conflict = TRUE;
   }
   if (conflict) {
+    /* we repair it: the other role */
+    burrow_agent_set_controlling (agent, !agent->controlling);
     g_debug ("role conflict: now %s", agent->controlling ? "controlling" : "controlled");
-    burrow_agent_role_changed (agent);
   }
   return FALSE;
 }

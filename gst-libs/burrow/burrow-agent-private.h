@@ -307,7 +307,8 @@ void      burrow_agent_pair_add           (BurrowAgentComponent *component,
                                            BurrowCandidate      *local,
                                            BurrowCandidate      *remote);
 void      burrow_agent_pair_trigger       (BurrowAgentPair *pair);
-void      burrow_agent_role_changed       (BurrowAgent *agent);
+void      burrow_agent_set_controlling    (BurrowAgent *agent,
+                                           gboolean     controlling);
 void      burrow_agent_handle_response    (BurrowAgent       *agent,
                                            BurrowAgentBase   *base,
                                            BurrowStunMessage *response,

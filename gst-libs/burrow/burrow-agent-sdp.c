@@ -521,10 +521,8 @@ parse_remote_line (BurrowAgent *agent, GArray *stream_ids, guint *next_stream,
     return section_next (agent, stream_ids, next_stream, section, added);
   if (g_str_equal (line, "a=ice-lite")) {
     /* RFC 8445 6.1.1: facing an ICE-lite peer, a full agent controls */
-    if (agent->full_mode && !agent->controlling) {
-      agent->controlling = TRUE;
-      burrow_agent_notify_controlling (agent);
-    }
+    if (agent->full_mode)
+      burrow_agent_set_controlling (agent, TRUE);
     return TRUE;
   }
 

@@ -293,7 +293,6 @@ burrow_agent_notify_controlling (BurrowAgent *agent)
 /* ---- the object ---- */
 
 #define BOOL_PROPS(X) \
-  X (PROP_CONTROLLING_MODE, controlling) \
   X (PROP_FULL_MODE, full_mode) \
   X (PROP_ICE_UDP, ice_udp) \
   X (PROP_ICE_TCP, ice_tcp) \
@@ -333,6 +332,10 @@ burrow_agent_set_property (GObject *object, guint prop_id, const GValue *value,
       break;
     BOOL_PROPS (SET_BOOL)
     UINT_PROPS (SET_UINT)
+    case PROP_CONTROLLING_MODE:
+      /* pair priorities follow the role */
+      burrow_agent_set_controlling (self, g_value_get_boolean (value));
+      break;
     case PROP_COMPATIBILITY:
       self->compat = g_value_get_uint (value);
       break;
@@ -372,6 +375,9 @@ burrow_agent_get_property (GObject *object, guint prop_id, GValue *value, GParam
 #define GET_UINT(id, field) case id: g_value_set_uint (value, self->field); break;
     BOOL_PROPS (GET_BOOL)
     UINT_PROPS (GET_UINT)
+    case PROP_CONTROLLING_MODE:
+      g_value_set_boolean (value, self->controlling);
+      break;
     case PROP_COMPATIBILITY:
       g_value_set_uint (value, self->compat);
       break;
